@@ -1,0 +1,208 @@
+"""The dataset record, its fingerprint, its checks and its one fixed train/test split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.errors import DatasetError
+
+TASKS = ("classification", "regression")
+#: The split seed never changes with the run seed: every strategy sees the same train part.
+SPLIT_SEED = 42
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Fixed data: features, target, task and a fingerprint of the arrays."""
+
+    name: str
+    task: str
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    classes: tuple[Any, ...] = ()
+    description: str = ""
+    fingerprint: str = field(default="")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.X.shape[0]), int(self.X.shape[1]) if self.X.ndim > 1 else 1)
+
+
+@dataclass(frozen=True)
+class Split:
+    """The dataset's fixed split: the train part every strategy sees, the test part scored once."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def fingerprint_arrays(X: np.ndarray, y: np.ndarray) -> str:
+    """A short sha256 of the arrays' bytes, shapes and dtypes."""
+    digest = hashlib.sha256()
+    for array in (X, y):
+        array = np.ascontiguousarray(array)
+        digest.update(str(array.dtype).encode())
+        digest.update(str(array.shape).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def make_dataset(
+    name: str,
+    X: Any,
+    y: Any,
+    *,
+    task: str,
+    feature_names: list[str] | tuple[str, ...] | None = None,
+    description: str = "",
+) -> Dataset:
+    """Check the arrays, encode class labels as integers and fingerprint the result.
+
+    Raises DatasetError for non-numeric features, NaN/inf values, a NaN target, a single
+    class or too few rows, naming the dataset and the problem.
+    """
+    if task not in TASKS:
+        raise DatasetError(name, f"unknown task {task!r}; valid: {', '.join(TASKS)}")
+    try:
+        X_arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DatasetError(name, f"features must be numeric: {exc}") from None
+    if X_arr.ndim == 1:
+        X_arr = X_arr.reshape(-1, 1)
+    y_arr = np.asarray(y)
+    if y_arr.ndim != 1:
+        y_arr = y_arr.reshape(-1)
+    if X_arr.shape[0] != y_arr.shape[0]:
+        raise DatasetError(name, f"{X_arr.shape[0]} feature rows but {y_arr.shape[0]} targets")
+    if X_arr.shape[0] < 10:
+        raise DatasetError(name, f"only {X_arr.shape[0]} rows; at least 10 are needed")
+    names = (
+        tuple(feature_names)
+        if feature_names is not None
+        else tuple(f"x{i}" for i in range(X_arr.shape[1]))
+    )
+    bad_cols = [names[i] for i in np.flatnonzero(~np.isfinite(X_arr).all(axis=0))]
+    if bad_cols:
+        raise DatasetError(
+            name,
+            f"features contain NaN or infinite values in column(s) {', '.join(bad_cols[:10])}; "
+            "impute or drop them before benchmarking",
+        )
+    missing = _missing_mask(y_arr)
+    if missing.any():
+        raise DatasetError(
+            name, f"the target has {int(missing.sum())} missing (NaN) value(s); drop those rows"
+        )
+    classes: tuple[Any, ...] = ()
+    if task == "classification":
+        labels, y_codes = np.unique(y_arr, return_inverse=True)
+        if len(labels) < 2:
+            raise DatasetError(
+                name,
+                f"the target has a single class ({labels[0]!r}); classification needs two or more",
+            )
+        classes = tuple(_plain(v) for v in labels)
+        y_arr = y_codes.astype(np.int64)
+    else:
+        try:
+            y_arr = y_arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DatasetError(
+                name, "the target is not numeric; use task: classification for labels"
+            ) from None
+    return Dataset(
+        name=name,
+        task=task,
+        X=X_arr,
+        y=y_arr,
+        feature_names=names,
+        classes=classes,
+        description=description,
+        fingerprint=fingerprint_arrays(X_arr, y_arr),
+    )
+
+
+def _missing_mask(y: np.ndarray) -> np.ndarray:
+    if y.dtype.kind in "fc":
+        return np.isnan(y)
+    if y.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in y])
+    return np.zeros(y.shape, dtype=bool)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def split_dataset(dataset: Dataset, *, test_size: float, seed: int = SPLIT_SEED) -> Split:
+    """The one fixed train/test split (stratified for classification)."""
+    from sklearn.model_selection import train_test_split
+
+    stratify = dataset.y if dataset.task == "classification" else None
+    try:
+        X_train, X_test, y_train, y_test = train_test_split(
+            dataset.X, dataset.y, test_size=test_size, random_state=seed, stratify=stratify
+        )
+    except ValueError as exc:
+        raise DatasetError(
+            dataset.name, f"cannot split with test_size={test_size}: {exc}"
+        ) from None
+    return Split(X_train, X_test, y_train, y_test)
+
+
+def check_cv_fits(dataset: Dataset, split: Split, cv: int) -> None:
+    """Fail clearly when a class has fewer training rows than CV folds."""
+    if dataset.task != "classification":
+        if len(split.y_train) < cv:
+            raise DatasetError(dataset.name, f"{len(split.y_train)} training rows < cv={cv} folds")
+        return
+    counts = np.bincount(split.y_train, minlength=len(dataset.classes))
+    smallest = int(counts.argmin())
+    if counts[smallest] < cv:
+        raise DatasetError(
+            dataset.name,
+            f"class {dataset.classes[smallest]!r} has {int(counts[smallest])} training rows, "
+            f"fewer than cv={cv} folds; lower cv or add data",
+        )
+
+
+_SPLIT_FILES = ("X_train", "X_test", "y_train", "y_test")
+
+
+def save_split(dataset: Dataset, split: Split, directory: Path) -> Path:
+    """Write the split as .npy files (plus meta.json) for worker processes; returns the folder."""
+    directory.mkdir(parents=True, exist_ok=True)
+    meta_path = directory / "meta.json"
+    if meta_path.exists():
+        return directory
+    for key in _SPLIT_FILES:
+        tmp = directory / f"{key}.tmp.npy"
+        np.save(tmp, getattr(split, key))
+        tmp.replace(directory / f"{key}.npy")
+    meta = {
+        "name": dataset.name,
+        "task": dataset.task,
+        "fingerprint": dataset.fingerprint,
+        "feature_names": list(dataset.feature_names),
+        "classes": list(dataset.classes),
+    }
+    tmp_meta = directory / "meta.tmp.json"
+    tmp_meta.write_text(json.dumps(meta))
+    tmp_meta.replace(meta_path)
+    return directory
+
+
+def load_split(directory: Path) -> tuple[dict[str, Any], Split]:
+    """Read what ``save_split`` wrote: (meta, split)."""
+    meta = json.loads((directory / "meta.json").read_text())
+    arrays = {key: np.load(directory / f"{key}.npy", allow_pickle=False) for key in _SPLIT_FILES}
+    return meta, Split(**arrays)

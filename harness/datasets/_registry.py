@@ -1,0 +1,68 @@
+"""Resolve a dataset reference (``iris``, ``csv:PATH``, ``parquet:PATH``, ``openml:ID``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.datasets._base import TASKS, Dataset
+from harness.datasets._tabular import BUILTINS, load_builtin, load_openml, load_table
+from harness.errors import DatasetError
+
+PREFIXES = ("csv", "parquet", "openml")
+#: Options a dataset entry may carry, per kind.
+OPTIONS = {
+    "builtin": set(),
+    "csv": {"target", "task"},
+    "parquet": {"target", "task"},
+    "openml": {"target", "task"},
+}
+
+
+def dataset_kind(ref: str) -> str:
+    """'builtin', 'csv', 'parquet' or 'openml'; raises DatasetError for anything else."""
+    if ref in BUILTINS:
+        return "builtin"
+    prefix, sep, rest = ref.partition(":")
+    if sep and prefix in PREFIXES and rest:
+        return prefix
+    valid = ", ".join(sorted(BUILTINS)) + ", csv:PATH, parquet:PATH, openml:ID"
+    raise DatasetError(ref, f"unknown dataset; valid: {valid}")
+
+
+def check_options(ref: str, options: Mapping[str, Any]) -> list[str]:
+    """Problems with a dataset entry's options, as messages (empty when fine)."""
+    kind = dataset_kind(ref)
+    problems = [
+        f"unknown option {key!r}; valid: {', '.join(sorted(OPTIONS[kind])) or 'none'}"
+        for key in options
+        if key not in OPTIONS[kind]
+    ]
+    if kind in ("csv", "parquet") and "target" not in options:
+        problems.append("needs a 'target' option naming the target column")
+    if "task" in options and options["task"] not in TASKS:
+        problems.append(f"task must be one of {', '.join(TASKS)}, got {options['task']!r}")
+    if kind == "openml" and not ref.partition(":")[2].isdigit():
+        problems.append(f"openml needs a numeric dataset id, got {ref.partition(':')[2]!r}")
+    return problems
+
+
+def load_dataset(
+    ref: str, options: Mapping[str, Any] | None = None, *, base_dir: Path | None = None
+) -> Dataset:
+    """Load a dataset by reference; relative file paths resolve against ``base_dir``."""
+    options = dict(options or {})
+    problems = check_options(ref, options)
+    if problems:
+        raise DatasetError(ref, "; ".join(problems))
+    kind = dataset_kind(ref)
+    if kind == "builtin":
+        return load_builtin(ref)
+    rest = ref.partition(":")[2]
+    if kind == "openml":
+        return load_openml(ref, int(rest), task=options.get("task"), target=options.get("target"))
+    path = Path(rest).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return load_table(ref, path, fmt=kind, target=options["target"], task=options.get("task"))

@@ -1,0 +1,146 @@
+"""Model families: a scikit-learn estimator per task plus its default search space.
+
+Every model is built as a ``Pipeline`` with a ``scale`` step (StandardScaler for
+scale-sensitive models, ``passthrough`` otherwise) and a ``model`` step, so search-space
+names (``C``) map to pipeline parameters (``model__C``) in one place: :func:`to_pipeline_params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.spaces import CategoricalDim, FloatDim, IntDim, Space
+
+PARAM_PREFIX = "model__"
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """A named model: one estimator class per task it supports, and its default space."""
+
+    name: str
+    description: str
+    estimators: Mapping[str, Callable[..., Any]]
+    default_space: Space
+    scale: bool = False
+    fixed: Mapping[str, Mapping[str, Any]] | None = None
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(self.estimators)
+
+    def build(self, task: str, *, seed: int, params: Mapping[str, Any] | None = None) -> Any:
+        """A fresh, unfitted Pipeline for ``task``, seeded, with ``params`` (space names) set."""
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        factory = self.estimators[task]
+        kwargs = dict((self.fixed or {}).get(task, {}))
+        estimator = factory(**kwargs)
+        if "random_state" in estimator.get_params():
+            estimator.set_params(random_state=seed)
+        pipe = Pipeline(
+            [("scale", StandardScaler() if self.scale else "passthrough"), ("model", estimator)]
+        )
+        if params:
+            pipe.set_params(**to_pipeline_params(params))
+        return pipe
+
+
+def to_pipeline_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Space names to pipeline parameter names (``C`` -> ``model__C``)."""
+    return {f"{PARAM_PREFIX}{k}": v for k, v in params.items()}
+
+
+def from_pipeline_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Pipeline parameter names back to space names."""
+    return {k.removeprefix(PARAM_PREFIX): v for k, v in params.items()}
+
+
+def _lazy(module: str, cls: str) -> Callable[..., Any]:
+    def make(**kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), cls)(**kwargs)
+
+    make.__qualname__ = cls
+    return make
+
+
+_ENSEMBLE = "sklearn.ensemble"
+MODELS: dict[str, ModelFamily] = {
+    m.name: m
+    for m in (
+        ModelFamily(
+            "svc",
+            "support vector machine (SVC / SVR), standardized features",
+            {
+                "classification": _lazy("sklearn.svm", "SVC"),
+                "regression": _lazy("sklearn.svm", "SVR"),
+            },
+            {
+                "C": FloatDim(0.01, 100.0, log=True),
+                "kernel": CategoricalDim(("rbf", "linear")),
+                "gamma": FloatDim(1e-4, 1.0, log=True),
+            },
+            scale=True,
+        ),
+        ModelFamily(
+            "random_forest",
+            "random forest",
+            {
+                "classification": _lazy(_ENSEMBLE, "RandomForestClassifier"),
+                "regression": _lazy(_ENSEMBLE, "RandomForestRegressor"),
+            },
+            {
+                "n_estimators": IntDim(10, 200),
+                "max_depth": IntDim(2, 20),
+                "min_samples_split": IntDim(2, 20),
+                "min_samples_leaf": IntDim(1, 10),
+            },
+        ),
+        ModelFamily(
+            "gradient_boosting",
+            "gradient-boosted trees",
+            {
+                "classification": _lazy(_ENSEMBLE, "GradientBoostingClassifier"),
+                "regression": _lazy(_ENSEMBLE, "GradientBoostingRegressor"),
+            },
+            {
+                "n_estimators": IntDim(20, 200),
+                "max_depth": IntDim(1, 6),
+                "learning_rate": FloatDim(0.01, 0.5, log=True),
+                "subsample": FloatDim(0.5, 1.0),
+                "min_samples_split": IntDim(2, 20),
+                "min_samples_leaf": IntDim(1, 10),
+            },
+        ),
+        ModelFamily(
+            "logistic_regression",
+            "L2 logistic regression, standardized features",
+            {"classification": _lazy("sklearn.linear_model", "LogisticRegression")},
+            {"C": FloatDim(1e-3, 1e3, log=True)},
+            scale=True,
+            fixed={"classification": {"max_iter": 2000}},
+        ),
+        ModelFamily(
+            "ridge",
+            "ridge regression, standardized features",
+            {"regression": _lazy("sklearn.linear_model", "Ridge")},
+            {"alpha": FloatDim(1e-3, 1e3, log=True)},
+            scale=True,
+        ),
+        ModelFamily(
+            "knn",
+            "k-nearest neighbours, standardized features",
+            {
+                "classification": _lazy("sklearn.neighbors", "KNeighborsClassifier"),
+                "regression": _lazy("sklearn.neighbors", "KNeighborsRegressor"),
+            },
+            {"n_neighbors": IntDim(1, 30), "weights": CategoricalDim(("uniform", "distance"))},
+            scale=True,
+        ),
+    )
+}

@@ -1,0 +1,182 @@
+"""Strategies: the registry (names, options, what each needs) and the protocol they share.
+
+Strategy modules are imported only when a run needs them, so validating a suite or
+listing strategies never imports scikit-optimize or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.strategies._protocol import (
+    Deadline,
+    Problem,
+    SearchOutcome,
+    Strategy,
+    Trial,
+    TrialRecorder,
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One strategy option: accepted Python types, default and meaning."""
+
+    types: tuple[type, ...]
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is invalid, or None."""
+        if isinstance(value, bool) and bool not in self.types:
+            return f"must be {self._kind()}, got {value!r}"
+        if self.choices is not None and isinstance(value, str):
+            if value not in self.choices:
+                return f"must be one of {', '.join(map(str, self.choices))}, got {value!r}"
+            return None
+        if not isinstance(value, self.types):
+            return f"must be {self._kind()}, got {value!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be >= {self.minimum}, got {value!r}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be <= {self.maximum}, got {value!r}"
+        return None
+
+    def _kind(self) -> str:
+        names = {int: "an integer", float: "a number", str: "a string", bool: "true/false"}
+        kinds = [names.get(t, t.__name__) for t in self.types]
+        if self.choices:
+            kinds.append(f"one of {', '.join(map(str, self.choices))}")
+        return " or ".join(kinds)
+
+
+@dataclass(frozen=True)
+class StrategyInfo:
+    """A registered strategy: where its class lives, its options, what it needs."""
+
+    name: str
+    target: str
+    description: str
+    requires: str
+    options: Mapping[str, Option] = field(default_factory=dict)
+
+    def option_problems(self, options: Mapping[str, Any]) -> dict[str, str]:
+        """Invalid options of a suite entry: {option name: message}."""
+        problems: dict[str, str] = {}
+        for key, value in options.items():
+            if key not in self.options:
+                valid = ", ".join(sorted(self.options)) or "none"
+                problems[key] = f"unknown option for strategy {self.name!r}; valid: {valid}"
+            elif (msg := self.options[key].problem(value)) is not None:
+                problems[key] = msg
+        return problems
+
+    def create(self, options: Mapping[str, Any]) -> Strategy:
+        """Import the strategy's module and build it with ``options``."""
+        module, _, cls = self.target.partition(":")
+        return getattr(importlib.import_module(module), cls)(**dict(options))
+
+
+_SK = "scikit-learn"
+STRATEGIES: dict[str, StrategyInfo] = {
+    s.name: s
+    for s in (
+        StrategyInfo(
+            "default",
+            "harness.strategies.default:DefaultStrategy",
+            "the model's defaults, no tuning (the baseline)",
+            _SK,
+        ),
+        StrategyInfo(
+            "grid",
+            "harness.strategies.sklearn_search:GridStrategy",
+            "GridSearchCV over a grid made from the space",
+            _SK,
+            {"points": Option((int,), 3, "values per numeric dimension", minimum=1)},
+        ),
+        StrategyInfo(
+            "random",
+            "harness.strategies.sklearn_search:RandomStrategy",
+            "RandomizedSearchCV until the budget ends",
+            _SK,
+            {
+                "n_iter": Option(
+                    (int,),
+                    None,
+                    "candidates to draw (default: until the budget or max_trials ends)",
+                    minimum=1,
+                )
+            },
+        ),
+        StrategyInfo(
+            "halving",
+            "harness.strategies.sklearn_search:HalvingStrategy",
+            "HalvingRandomSearchCV (successive halving over n_samples)",
+            _SK,
+            {
+                "factor": Option((int,), 3, "elimination factor", minimum=2),
+                "n_candidates": Option(
+                    (int, str), "exhaust", "first-round candidates", minimum=1, choices=("exhaust",)
+                ),
+                "min_resources": Option(
+                    (int, str),
+                    "smallest",
+                    "first-round samples",
+                    minimum=1,
+                    choices=("smallest", "exhaust"),
+                ),
+            },
+        ),
+        StrategyInfo(
+            "bayes",
+            "harness.strategies.bayes:BayesStrategy",
+            "scikit-optimize BayesSearchCV, Gaussian-process surrogate",
+            "scikit-optimize",
+            {
+                "n_initial_points": Option((int,), 10, "random points before the GP", minimum=1),
+                "acq_func": Option(
+                    (str,),
+                    "gp_hedge",
+                    "acquisition function",
+                    choices=("gp_hedge", "EI", "PI", "LCB"),
+                ),
+            },
+        ),
+        StrategyInfo(
+            "coarse-to-fine",
+            "harness.strategies.coarse_to_fine:CoarseToFineStrategy",
+            "random search, then a refined random search around the best point",
+            _SK,
+            {
+                "coarse_fraction": Option(
+                    (float, int),
+                    0.5,
+                    "budget share of the coarse stage",
+                    minimum=0.05,
+                    maximum=0.95,
+                ),
+                "shrink": Option(
+                    (float, int), 0.25, "fraction of each range kept", minimum=0.01, maximum=1.0
+                ),
+            },
+        ),
+    )
+}
+
+__all__ = [
+    "STRATEGIES",
+    "Deadline",
+    "Option",
+    "Problem",
+    "SearchOutcome",
+    "Strategy",
+    "StrategyInfo",
+    "Trial",
+    "TrialRecorder",
+]

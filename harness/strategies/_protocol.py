@@ -1,0 +1,123 @@
+"""The small protocol every strategy implements, and the data it exchanges.
+
+A strategy receives a :class:`Problem` (the train part, the space, the scorer, the
+splitter), a :class:`Deadline` and a :class:`TrialRecorder`; it records each evaluated
+configuration as a :class:`Trial` the moment it finishes and returns a
+:class:`SearchOutcome`. The worker refits the best configuration and scores it on the
+held-out test part, the same way for every strategy.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from harness.spaces import Space
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One (dataset, model) pair as a strategy sees it: the train part only."""
+
+    dataset: str
+    model: str
+    task: str
+    X: np.ndarray
+    y: np.ndarray
+    space: Space
+    scoring: str
+    cv: int
+    n_jobs: int
+    make_estimator: Callable[[Mapping[str, Any] | None], Any]
+
+    def splitter(self, seed: int) -> Any:
+        """The CV splitter for this problem and seed (stratified for classification)."""
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        cls = StratifiedKFold if self.task == "classification" else KFold
+        return cls(n_splits=self.cv, shuffle=True, random_state=seed)
+
+
+@dataclass
+class Deadline:
+    """The run's wall-clock budget, measured from when the run began (epoch seconds)."""
+
+    started_at: float
+    time_s: float
+    max_trials: int | None = None
+    min_reserve_s: float = 0.5
+
+    def elapsed(self) -> float:
+        return time.time() - self.started_at
+
+    def remaining(self) -> float:
+        return self.time_s - self.elapsed()
+
+    def allows(self, next_step_s: float, reserve_s: float = 0.0) -> bool:
+        """True when a step of ``next_step_s`` still fits before the deadline minus the reserve."""
+        reserve = max(self.min_reserve_s, reserve_s)
+        return self.elapsed() + next_step_s + reserve <= self.time_s
+
+
+@dataclass
+class Trial:
+    """One evaluated configuration. Scores are higher-is-better; None marks a failed fold."""
+
+    number: int
+    params: dict[str, Any]
+    cv_scores: list[float | None]
+    fit_time_s: float
+    score_time_s: float
+    elapsed_s: float
+    fidelity: dict[str, Any] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def mean_cv_score(self) -> float | None:
+        valid = [s for s in self.cv_scores if s is not None]
+        return float(np.mean(valid)) if valid and len(valid) == len(self.cv_scores) else None
+
+    @property
+    def std_cv_score(self) -> float | None:
+        valid = [s for s in self.cv_scores if s is not None]
+        return float(np.std(valid)) if valid and len(valid) == len(self.cv_scores) else None
+
+
+def clean_score(value: Any) -> float | None:
+    """A float, or None for NaN/inf/missing (JSON has no NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class TrialRecorder(Protocol):
+    """Receives each trial as soon as it is finished."""
+
+    def record(self, trial: Trial) -> None: ...
+
+
+@dataclass
+class SearchOutcome:
+    """What a search found. ``best_estimator`` may be given when the strategy refit already."""
+
+    best_params: dict[str, Any]
+    best_cv_score: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+    best_estimator: Any = None
+
+
+class Strategy(Protocol):
+    """A way to search a space. Options come in through the constructor (keywords only)."""
+
+    name: ClassVar[str]
+
+    def search(
+        self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
+    ) -> SearchOutcome: ...

@@ -1,0 +1,87 @@
+"""Bayesian optimization with scikit-optimize's BayesSearchCV (Gaussian-process surrogate)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from skopt import BayesSearchCV
+from skopt.utils import point_asdict
+
+from harness.models import to_pipeline_params
+from harness.spaces import to_skopt
+from harness.strategies._budgeted import BudgetedSearchMixin
+from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
+from harness.strategies.sklearn_search import (
+    UNBOUNDED_ITER,
+    outcome_from_search,
+    run_budgeted_search,
+)
+
+
+class BudgetedBayesSearchCV(BudgetedSearchMixin, BayesSearchCV):
+    """BayesSearchCV that survives candidates whose every fit fails.
+
+    skopt reads the last rows of ``cv_results_`` as the scores of the points it asked
+    for; a failed chunk adds no rows, so such points are told a penalty score instead.
+    NaN scores (some folds failed) get the same penalty, since a GP cannot take NaN.
+    """
+
+    def _step(
+        self,
+        search_space: Any,
+        optimizer: Any,
+        score_name: Any,
+        evaluate_candidates: Any,
+        n_points: int = 1,
+    ) -> Any:
+        params = optimizer.ask(n_points=n_points)
+        params = [[np.array(v).item() for v in p] for p in params]
+        params_dict = [point_asdict(search_space, p) for p in params]
+        rows_before = self._trial_log.n_rows
+        all_results = evaluate_candidates(params_dict)
+        score_name = score_name or "mean_test_score"
+        new_rows = self._trial_log.n_rows - rows_before
+        scores = (
+            list(all_results[score_name][-new_rows:])
+            if new_rows == len(params)
+            else [math.nan] * len(params)
+        )
+        seen = [float(s) for s in all_results.get(score_name, []) if np.isfinite(s)]
+        penalty = (min(seen) - abs(min(seen)) - 1.0) if seen else -1e6
+        objective = [-(float(s) if np.isfinite(s) else penalty) for s in scores]
+        return optimizer.tell(params, objective), score_name
+
+
+class BayesStrategy:
+    """BayesSearchCV (GP surrogate) asking ``n_jobs`` points at a time until the budget ends."""
+
+    name: ClassVar[str] = "bayes"
+
+    def __init__(self, *, n_initial_points: int = 10, acq_func: str = "gp_hedge"):
+        self.n_initial_points = n_initial_points
+        self.acq_func = acq_func
+
+    def search(
+        self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
+    ) -> SearchOutcome:
+        search = BudgetedBayesSearchCV(
+            problem.make_estimator(None),
+            search_spaces=to_pipeline_params(to_skopt(problem.space)),
+            n_iter=deadline.max_trials or UNBOUNDED_ITER,
+            optimizer_kwargs={
+                "base_estimator": "GP",
+                "n_initial_points": self.n_initial_points,
+                "acq_func": self.acq_func,
+            },
+            scoring=problem.scoring,
+            cv=problem.splitter(seed),
+            n_jobs=problem.n_jobs,
+            n_points=problem.n_jobs,
+            refit=False,
+            random_state=seed,
+            error_score=float("nan"),
+        )
+        search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
+        return outcome_from_search(search, log, surrogate="GP")

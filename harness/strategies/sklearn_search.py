@@ -1,0 +1,191 @@
+"""scikit-learn's searches under a budget: grid, random and successive halving."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import GridSearchCV, HalvingRandomSearchCV, RandomizedSearchCV
+
+from harness.models import to_pipeline_params
+from harness.spaces import Space, to_distributions, to_grid
+from harness.strategies._budgeted import BudgetedSearchMixin, TrialLog
+from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
+
+#: Upper bound on sampled candidates when only the clock limits a random search.
+UNBOUNDED_ITER = 100_000
+
+
+class BudgetedGridSearchCV(BudgetedSearchMixin, GridSearchCV):
+    """GridSearchCV that stops at the budget and records each candidate as a trial."""
+
+
+class BudgetedRandomizedSearchCV(BudgetedSearchMixin, RandomizedSearchCV):
+    """RandomizedSearchCV that stops at the budget and records each candidate as a trial."""
+
+
+class BudgetedHalvingRandomSearchCV(BudgetedSearchMixin, HalvingRandomSearchCV):
+    """HalvingRandomSearchCV that stops at the budget and records each candidate as a trial."""
+
+
+def run_budgeted_search(
+    search: Any,
+    problem: Problem,
+    *,
+    deadline: Deadline,
+    recorder: TrialRecorder,
+    stage: str | None = None,
+    start_number: int = 0,
+) -> tuple[Any, TrialLog]:
+    """Fit a budgeted ``BaseSearchCV`` on the problem's train part, recording trials."""
+    log = TrialLog(recorder, deadline, stage=stage, start_number=start_number)
+    search.set_budget(log, chunk_size=problem.n_jobs, max_trials=deadline.max_trials)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The total space of parameters")
+        search.fit(problem.X, problem.y)
+    return search, log
+
+
+def outcome_from_search(search: Any, log: TrialLog, **details: Any) -> SearchOutcome:
+    """The best configuration of a fitted search, in space names."""
+    from harness.models import from_pipeline_params
+    from harness.strategies._protocol import clean_score
+
+    return SearchOutcome(
+        best_params=from_pipeline_params(search.best_params_),
+        best_cv_score=clean_score(search.best_score_),
+        details={
+            "n_candidates": len(search.cv_results_["params"]),
+            "failed_candidates": log.failed,
+            **details,
+        },
+    )
+
+
+class GridStrategy:
+    """GridSearchCV over ``points`` values per numeric dimension."""
+
+    name: ClassVar[str] = "grid"
+
+    def __init__(self, *, points: int = 3):
+        self.points = points
+
+    def search(
+        self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
+    ) -> SearchOutcome:
+        grid = to_pipeline_params(to_grid(problem.space, points=self.points))
+        search = BudgetedGridSearchCV(
+            problem.make_estimator(None),
+            grid,
+            scoring=problem.scoring,
+            cv=problem.splitter(seed),
+            n_jobs=problem.n_jobs,
+            refit=False,
+            error_score=float("nan"),
+        )
+        search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
+        total = 1
+        for values in grid.values():
+            total *= len(values)
+        return outcome_from_search(
+            search, log, grid_size=total, completed=log.n_rows + log.failed >= total
+        )
+
+
+class RandomStrategy:
+    """RandomizedSearchCV drawing from scipy.stats distributions until the budget ends."""
+
+    name: ClassVar[str] = "random"
+
+    def __init__(self, *, n_iter: int | None = None):
+        self.n_iter = n_iter
+
+    def search(
+        self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
+    ) -> SearchOutcome:
+        search, log = random_search(
+            problem,
+            problem.space,
+            deadline=deadline,
+            seed=seed,
+            recorder=recorder,
+            n_iter=self.n_iter,
+        )
+        return outcome_from_search(search, log)
+
+
+def random_search(
+    problem: Problem,
+    space: Space,
+    *,
+    deadline: Deadline,
+    seed: int,
+    recorder: TrialRecorder,
+    n_iter: int | None = None,
+    stage: str | None = None,
+    start_number: int = 0,
+) -> tuple[Any, TrialLog]:
+    """A budgeted random search over ``space``; returns the fitted search and its trial log."""
+    limit = n_iter or deadline.max_trials or UNBOUNDED_ITER
+    search = BudgetedRandomizedSearchCV(
+        problem.make_estimator(None),
+        to_pipeline_params(to_distributions(space)),
+        n_iter=limit,
+        scoring=problem.scoring,
+        cv=problem.splitter(seed),
+        n_jobs=problem.n_jobs,
+        refit=False,
+        random_state=seed,
+        error_score=float("nan"),
+    )
+    return run_budgeted_search(
+        search,
+        problem,
+        deadline=deadline,
+        recorder=recorder,
+        stage=stage,
+        start_number=start_number,
+    )
+
+
+class HalvingStrategy:
+    """HalvingRandomSearchCV: many candidates on few samples, the best on more (``factor``)."""
+
+    name: ClassVar[str] = "halving"
+
+    def __init__(
+        self,
+        *,
+        factor: int = 3,
+        n_candidates: int | str = "exhaust",
+        min_resources: int | str = "smallest",
+    ):
+        self.factor = factor
+        self.n_candidates = n_candidates
+        self.min_resources = min_resources
+
+    def search(
+        self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
+    ) -> SearchOutcome:
+        search = BudgetedHalvingRandomSearchCV(
+            problem.make_estimator(None),
+            to_pipeline_params(to_distributions(problem.space)),
+            n_candidates=self.n_candidates,
+            factor=self.factor,
+            min_resources=self.min_resources,
+            resource="n_samples",
+            scoring=problem.scoring,
+            cv=problem.splitter(seed),
+            n_jobs=problem.n_jobs,
+            refit=False,
+            random_state=seed,
+            error_score=float("nan"),
+        )
+        search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
+        return outcome_from_search(
+            search,
+            log,
+            n_iterations=len(getattr(search, "n_resources_", [])),
+            n_resources=[int(n) for n in getattr(search, "n_resources_", [])],
+        )
