@@ -1,0 +1,333 @@
+"""Suite files: load, validate (errors name the file and the field), and the Suite record.
+
+A suite is a YAML mapping::
+
+    name: smoke
+    metric: accuracy          # any scikit-learn scorer; default per task (accuracy / r2)
+    cv: 5                     # CV folds
+    test_size: 0.2            # held-out fraction
+    seeds: 2                  # a count (0..n-1) or a list
+    budget: {time_s: 10, max_trials: 50, grace_s: 10, memory_mb: 4096}
+    n_jobs: 1                 # cores each run may use
+    datasets: [iris, {name: "csv:data.csv", target: label}]
+    models: [random_forest, {name: svc, space: {C: {type: float, low: 0.1, high: 10, log: true}}}]
+    strategies: [default, grid, {name: random, n_iter: 20}]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.datasets import BUILTINS, check_options, dataset_kind
+from harness.errors import ConfigError, DatasetError
+from harness.metrics import metric_names, metric_task
+from harness.models import MODELS
+from harness.spaces import Space, parse_space, space_to_dict
+from harness.strategies import STRATEGIES
+
+SUITES_DIR = Path(__file__).parent / "suites"
+DEFAULT_SUITE = "smoke"
+_TOP_KEYS = {"name", "description", "metric", "cv", "test_size", "seeds", "budget", "n_jobs",
+             "datasets", "models", "strategies"}
+_BUDGET_KEYS = {"time_s", "max_trials", "grace_s", "memory_mb"}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Per-run limits: wall-clock seconds, optional trial cap, kill grace, memory cap."""
+
+    time_s: float
+    max_trials: int | None = None
+    grace_s: float | None = None
+    memory_mb: float | None = None
+
+    @property
+    def hard_limit_s(self) -> float:
+        """Seconds after which the worker's process group is killed."""
+        grace = self.grace_s if self.grace_s is not None else max(5.0, 0.25 * self.time_s)
+        return self.time_s + grace
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    ref: str
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    space: Space
+    overridden: bool
+
+
+@dataclass(frozen=True)
+class StrategyEntry:
+    name: str
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A validated suite: every problem (dataset x model) by every strategy and seed."""
+
+    name: str
+    metric: str | None
+    cv: int
+    test_size: float
+    seeds: tuple[int, ...]
+    budget: Budget
+    n_jobs: int
+    datasets: tuple[DatasetEntry, ...]
+    models: tuple[ModelEntry, ...]
+    strategies: tuple[StrategyEntry, ...]
+    source: str | None = None
+    base_dir: Path = Path(".")
+    description: str = ""
+
+    def metric_for(self, task: str) -> str:
+        """The suite's metric, or the task's default."""
+        from harness.metrics import DEFAULT_METRIC
+
+        return self.metric or DEFAULT_METRIC[task]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain form (stored with each suite run)."""
+        return {
+            "name": self.name, "metric": self.metric, "cv": self.cv,
+            "test_size": self.test_size, "seeds": list(self.seeds),
+            "budget": {k: v for k, v in vars(self.budget).items() if v is not None},
+            "n_jobs": self.n_jobs,
+            "datasets": [{"name": d.ref, **d.options} for d in self.datasets],
+            "models": [{"name": m.name, "space": space_to_dict(m.space)} for m in self.models],
+            "strategies": [{"name": s.name, **s.options} for s in self.strategies],
+        }
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def shipped_suites() -> dict[str, Path]:
+    """The suites shipped with the harness, by name."""
+    return {p.stem: p for p in sorted(SUITES_DIR.glob("*.yaml"))}
+
+
+def resolve_suite_path(name_or_path: str | Path | None) -> Path:
+    """A shipped suite's name, or a path to a suite file."""
+    ref = str(name_or_path or DEFAULT_SUITE)
+    shipped = shipped_suites()
+    if ref in shipped:
+        return shipped[ref]
+    path = Path(ref).expanduser()
+    if path.is_file():
+        return path
+    raise ConfigError(
+        f"no suite named {ref!r} and no such file; shipped suites: {', '.join(shipped)}"
+    )
+
+
+def load_suite(name_or_path: str | Path | None = None) -> Suite:
+    """Read and validate a suite file (or a shipped suite by name)."""
+    path = resolve_suite_path(name_or_path)
+    source = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})",
+                          source=source) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", source=source) from None
+    return parse_suite(raw, source=source, base_dir=path.parent)
+
+
+def parse_suite(raw: Any, *, source: str | None = None, base_dir: Path | None = None) -> Suite:
+    """Validate a suite mapping; raises ConfigError naming the field and what is valid."""
+    v = _Validator(source)
+    if not isinstance(raw, Mapping):
+        raise ConfigError("a suite must be a YAML mapping with name, datasets, models, "
+                          "strategies", source=source)
+    unknown = sorted(set(raw) - _TOP_KEYS)
+    if unknown:
+        v.fail(unknown[0], f"unknown field; valid fields: {', '.join(sorted(_TOP_KEYS))}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        v.fail("name", f"must be a non-empty string, got {name!r}")
+    if not all(c.isalnum() or c in "-_." for c in name):
+        v.fail("name", f"use letters, digits, '-', '_' or '.', got {name!r}")
+    metric = raw.get("metric")
+    if metric is not None and (not isinstance(metric, str) or metric_task(metric) is None):
+        v.fail("metric", f"unknown scikit-learn scorer {metric!r}; valid: "
+                         f"{', '.join(metric_names())}")
+    cv = v.integer(raw.get("cv", 5), "cv", minimum=2)
+    test_size = raw.get("test_size", 0.2)
+    if isinstance(test_size, bool) or not isinstance(test_size, int | float) or not (
+            0 < test_size < 1):
+        v.fail("test_size", f"must be a fraction between 0 and 1, got {test_size!r}")
+    seeds = _seeds(v, raw.get("seeds", 1))
+    budget = _budget(v, raw.get("budget"))
+    n_jobs = v.integer(raw.get("n_jobs", 1), "n_jobs", minimum=1)
+    datasets = tuple(_dataset(v, d, f"datasets[{i}]")
+                     for i, d in enumerate(v.entries(raw, "datasets")))
+    models = tuple(_model(v, m, f"models[{i}]") for i, m in enumerate(v.entries(raw, "models")))
+    strategies = tuple(_strategy(v, s, f"strategies[{i}]")
+                       for i, s in enumerate(v.entries(raw, "strategies")))
+    for field, items in (("datasets", [d.ref for d in datasets]),
+                         ("models", [m.name for m in models]),
+                         ("strategies", [s.name for s in strategies])):
+        dupes = sorted({x for x in items if items.count(x) > 1})
+        if dupes:
+            v.fail(field, f"listed twice: {', '.join(dupes)}")
+    _check_tasks(v, metric, datasets, models)
+    return Suite(name=name, metric=metric, cv=cv, test_size=float(test_size), seeds=seeds,
+                 budget=budget, n_jobs=n_jobs, datasets=datasets, models=models,
+                 strategies=strategies, source=source, base_dir=base_dir or Path("."),
+                 description=str(raw.get("description", "")))
+
+
+class _Validator:
+    def __init__(self, source: str | None):
+        self.source = source
+
+    def fail(self, field: str, message: str) -> None:
+        raise ConfigError(message, source=self.source, field=field)
+
+    def integer(self, value: Any, field: str, *, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(field, f"must be an integer >= {minimum}, got {value!r}")
+        return int(value)
+
+    def entries(self, raw: Mapping[str, Any], field: str) -> list[Any]:
+        items = raw.get(field)
+        if not isinstance(items, list) or not items:
+            self.fail(field, f"must be a non-empty list, got {items!r}")
+        return items
+
+
+def _seeds(v: _Validator, value: Any) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            v.fail("seeds", f"a count must be >= 1, got {value}")
+        return tuple(range(value))
+    if isinstance(value, list) and value and all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+        if len(set(value)) != len(value):
+            v.fail("seeds", f"seeds repeat: {value}")
+        return tuple(value)
+    v.fail("seeds", f"must be a count or a list of non-negative integers, got {value!r}")
+    raise AssertionError  # unreachable
+
+
+def _budget(v: _Validator, value: Any) -> Budget:
+    if not isinstance(value, Mapping) or "time_s" not in value:
+        v.fail("budget", f"must be a mapping with time_s (seconds per run), got {value!r}")
+    unknown = sorted(set(value) - _BUDGET_KEYS)
+    if unknown:
+        v.fail(f"budget.{unknown[0]}", f"unknown field; valid: {', '.join(sorted(_BUDGET_KEYS))}")
+
+    def positive(key: str) -> float | None:
+        x = value.get(key)
+        if x is None:
+            return None
+        if isinstance(x, bool) or not isinstance(x, int | float) or x <= 0:
+            v.fail(f"budget.{key}", f"must be a positive number, got {x!r}")
+        return float(x)
+
+    max_trials = value.get("max_trials")
+    if max_trials is not None:
+        v.integer(max_trials, "budget.max_trials", minimum=1)
+    grace = value.get("grace_s")
+    if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int | float)
+                              or grace < 0):
+        v.fail("budget.grace_s", f"must be a number >= 0, got {grace!r}")
+    return Budget(time_s=positive("time_s") or 0.0, max_trials=max_trials,
+                  grace_s=float(grace) if grace is not None else None,
+                  memory_mb=positive("memory_mb"))
+
+
+def _named(v: _Validator, entry: Any, field: str, kind: str) -> tuple[str, dict[str, Any]]:
+    if isinstance(entry, str):
+        return entry, {}
+    if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+        return entry["name"], {k: val for k, val in entry.items() if k != "name"}
+    v.fail(field, f"must be a {kind} name or a mapping with 'name', got {entry!r}")
+    raise AssertionError  # unreachable
+
+
+def _dataset(v: _Validator, entry: Any, field: str) -> DatasetEntry:
+    ref, options = _named(v, entry, field, "dataset")
+    try:
+        dataset_kind(ref)
+    except DatasetError:
+        v.fail(f"{field}.name", f"unknown dataset {ref!r}; valid: {', '.join(BUILTINS)}, "
+                                "csv:PATH, parquet:PATH, openml:ID")
+    problems = check_options(ref, options)
+    if problems:
+        v.fail(field, f"dataset {ref!r}: {'; '.join(problems)}")
+    return DatasetEntry(ref, options)
+
+
+def _model(v: _Validator, entry: Any, field: str) -> ModelEntry:
+    name, options = _named(v, entry, field, "model")
+    if name not in MODELS:
+        v.fail(f"{field}.name", f"unknown model {name!r}; valid: {', '.join(MODELS)}")
+    unknown = sorted(set(options) - {"space"})
+    if unknown:
+        v.fail(f"{field}.{unknown[0]}", "unknown field; valid: name, space")
+    if "space" not in options:
+        return ModelEntry(name, dict(MODELS[name].default_space), overridden=False)
+    space = parse_space(options["space"], source=v.source, field=f"{field}.space")
+    estimator = MODELS[name].build(MODELS[name].tasks[0], seed=0).named_steps["model"]
+    valid = estimator.get_params()
+    for key in space:
+        if key not in valid:
+            v.fail(f"{field}.space.{key}", f"{type(estimator).__name__} has no parameter "
+                                           f"{key!r}; valid: {', '.join(sorted(valid))}")
+    return ModelEntry(name, space, overridden=True)
+
+
+def _strategy(v: _Validator, entry: Any, field: str) -> StrategyEntry:
+    name, options = _named(v, entry, field, "strategy")
+    if name not in STRATEGIES:
+        v.fail(f"{field}.name", f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
+    problems = STRATEGIES[name].option_problems(options)
+    if problems:
+        key, message = next(iter(problems.items()))
+        v.fail(f"{field}.{key}", message)
+    return StrategyEntry(name, options)
+
+
+def _known_task(entry: DatasetEntry) -> str | None:
+    if entry.ref in BUILTINS:
+        return BUILTINS[entry.ref].task
+    return entry.options.get("task")
+
+
+def check_problem_task(v_source: str | None, metric: str | None, dataset: str, task: str,
+                       models: tuple[ModelEntry, ...]) -> None:
+    """Raise ConfigError when the metric or a model does not fit the dataset's task."""
+    v = _Validator(v_source)
+    if metric is not None and metric_task(metric) != task:
+        v.fail("metric", f"{metric!r} is a {metric_task(metric)} metric but dataset "
+                         f"{dataset!r} is {task}; use e.g. "
+                         f"{'accuracy' if task == 'classification' else 'r2'}")
+    for i, model in enumerate(models):
+        if task not in MODELS[model.name].tasks:
+            v.fail(f"models[{i}]", f"model {model.name!r} does not do {task} (dataset "
+                                   f"{dataset!r}); it does: {', '.join(MODELS[model.name].tasks)}")
+
+
+def _check_tasks(v: _Validator, metric: str | None, datasets: tuple[DatasetEntry, ...],
+                 models: tuple[ModelEntry, ...]) -> None:
+    for entry in datasets:
+        task = _known_task(entry)
+        if task is not None:
+            check_problem_task(v.source, metric, entry.ref, task, models)

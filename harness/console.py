@@ -1,0 +1,77 @@
+"""What the harness prints: a progress bar with ETA, and the summary table."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TextIO
+
+
+class Progress:
+    """A tqdm bar over runs (ETA from the runs finished so far); silent when disabled."""
+
+    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None):
+        self._bar = None
+        self.counts: dict[str, int] = {}
+        if enabled and total:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="run", file=stream or sys.stderr,
+                             dynamic_ncols=True, desc="runs")
+
+    def update(self, label: str, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if self._bar is not None:
+            self._bar.set_postfix_str(" ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
+                                      + f" | {label}", refresh=False)
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def summary_rows(runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Per problem and strategy over seeds: mean best CV, mean test, mean wall, trials, statuses."""
+    import numpy as np
+
+    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run["dataset"], run["model"], run["strategy"]), []).append(run)
+
+    def mean(values: list[Any]) -> float | None:
+        vals = [v for v in values if v is not None]
+        return float(np.mean(vals)) if vals else None
+
+    headers = ["dataset", "model", "strategy", "metric", "seeds", "best_cv", "test", "wall_s",
+               "trials", "status"]
+    rows = []
+    for (dataset, model, strategy), group in groups.items():
+        statuses: dict[str, int] = {}
+        for run in group:
+            statuses[run["status"]] = statuses.get(run["status"], 0) + 1
+        rows.append([dataset, model, strategy, group[0]["metric"], len(group),
+                     mean([r["best_cv_score"] for r in group]),
+                     mean([r["test_score"] for r in group]),
+                     mean([r["wall_time_s"] for r in group]),
+                     sum(r["n_trials"] for r in group),
+                     " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))])
+    return headers, rows

@@ -1,0 +1,51 @@
+"""Local executor: N runs at a time on this machine, each in its own worker process."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from harness.execution.process import RunResult, run_in_process
+from harness.plan import RunSpec
+
+
+class LocalExecutor:
+    """Runs specs ``jobs`` at a time; yields each result as soon as its run ends."""
+
+    def __init__(self, *, jobs: int, work_dir: Path, keep_run_dirs: bool = False):
+        self.jobs = max(1, jobs)
+        self.work_dir = work_dir
+        self.keep_run_dirs = keep_run_dirs
+        self._cancel = threading.Event()
+
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]:
+        pending = list(specs)
+        running: dict[Future[RunResult], RunSpec] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="run") as pool:
+            try:
+                while pending or running:
+                    while pending and len(running) < self.jobs and not self._cancel.is_set():
+                        spec = pending.pop(0)
+                        running[pool.submit(self._run_one, spec)] = spec
+                    if not running:
+                        break
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        running.pop(future)
+                        yield future.result()
+            finally:
+                self.cancel()
+
+    def _run_one(self, spec: RunSpec) -> RunResult:
+        run_dir = self.work_dir / spec.key
+        result = run_in_process(spec, run_dir, cancel=self._cancel)
+        if not self.keep_run_dirs:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return result
+
+    def cancel(self) -> None:
+        """Kill every running worker (their process groups) and start no more."""
+        self._cancel.set()

@@ -1,0 +1,117 @@
+"""Run a whole suite: plan, skip what is stored, execute the rest, store each run as it ends."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.config import Suite, load_suite
+from harness.console import Progress
+from harness.execution.local import LocalExecutor
+from harness.plan import RunSpec, parse_only, plan_suite, select
+from harness.provenance import git_commit, machine_info, package_versions
+from harness.store import DEFAULT_DB, FINISHED, ResultStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FAILURE_STATUSES = ("failed", "timeout", "memout")
+
+
+@dataclass
+class SuiteRun:
+    """What a suite run did: the planned runs, which were executed, and their stored rows."""
+
+    suite: Suite
+    db: Path
+    planned: list[RunSpec]
+    done_before: set[str] = field(default_factory=set)
+    executed: int = 0
+    suite_id: int | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def pending(self) -> list[RunSpec]:
+        return [s for s in self.planned if s.key not in self.done_before]
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [r for r in self.runs if r["status"] in FAILURE_STATUSES]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every planned run is stored and none failed or timed out, else 1."""
+        complete = len(self.runs) == len(self.planned)
+        return 0 if complete and not self.failures and not self.interrupted else 1
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.runs)
+
+
+def default_jobs(n_jobs: int) -> int:
+    """Runs at a time so that runs x n_jobs fills this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, n_jobs))
+
+
+def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path = DEFAULT_DB,
+              jobs: int | None = None, only: Iterable[str] = (), dry_run: bool = False,
+              rerun_failed: bool = False, progress: bool = False,
+              keep_run_dirs: bool = False) -> SuiteRun:
+    """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
+
+    Runs already stored under the same key are skipped (``rerun_failed`` re-runs failed,
+    timed-out and memory-out ones). Raises UserError subclasses for bad input;
+    KeyboardInterrupt cancels the running workers and leaves the store consistent.
+    """
+    suite = suite_or_path if isinstance(suite_or_path, Suite) else load_suite(suite_or_path)
+    db = Path(db)
+    filters = parse_only(only)
+    specs = select(plan_suite(suite, cache_dir=db.parent / "cache"), filters)
+    with ResultStore(db) as store:
+        statuses = [s for s in FINISHED if not (rerun_failed and s in FAILURE_STATUSES)]
+        outcome = SuiteRun(suite=suite, db=db, planned=specs,
+                           done_before=store.finished_keys([s.key for s in specs],
+                                                           statuses=statuses))
+        if not dry_run:
+            _execute(store, outcome, jobs=jobs or default_jobs(suite.n_jobs),
+                     progress=progress, keep_run_dirs=keep_run_dirs)
+        outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
+    return outcome
+
+
+def _execute(store: ResultStore, outcome: SuiteRun, *, jobs: int, progress: bool,
+             keep_run_dirs: bool) -> None:
+    suite = outcome.suite
+    versions, commit = package_versions(), git_commit()
+    outcome.suite_id = store.start_suite(
+        name=suite.name, source=suite.source, config=suite.to_dict(),
+        config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
+        package_versions=versions, machine={**machine_info(), "jobs": jobs})
+    pending: Sequence[RunSpec] = outcome.pending
+    executor = LocalExecutor(jobs=jobs, work_dir=outcome.db.parent / "work" / suite.name,
+                             keep_run_dirs=keep_run_dirs)
+    bar = Progress(len(pending), enabled=progress)
+    results = executor.run(pending)
+    try:
+        for result in results:
+            if result.status == "cancelled":
+                continue
+            store.save_run(result, suite_id=outcome.suite_id, git_commit=commit,
+                           package_versions=versions)
+            outcome.executed += 1
+            bar.update(result.spec.label, result.status)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        executor.cancel()
+        results.close()
+        store.finish_suite(outcome.suite_id, "interrupted")
+        raise
+    finally:
+        bar.close()
+    store.finish_suite(outcome.suite_id, "finished")

@@ -1,0 +1,116 @@
+"""Worker process entry: one run, its events streamed as JSON lines.
+
+``python -m harness.execution.worker SPEC.json EVENTS.jsonl``
+
+The worker loads the cached split, checks the dataset fingerprint, runs the strategy
+until its deadline, refits the best configuration on the train part, scores it once on
+the held-out test part and writes a ``result`` event. A strategy's exception becomes a
+``failed`` result with the traceback. If the harness that started it dies, the worker
+kills its own process group, so nothing is left spinning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from harness.execution.events import EventWriter
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Kill this worker's process group when the harness process is gone."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os.killpg(os.getpgid(0), signal.SIGKILL)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
+    """Run one spec; returns the fields of the result event (status ok)."""
+    import functools
+
+    from sklearn.metrics import get_scorer
+    from threadpoolctl import threadpool_limits
+
+    from harness.datasets import load_split
+    from harness.models import MODELS
+    from harness.spaces import parse_space
+    from harness.strategies import STRATEGIES, Deadline, Problem
+    from harness.strategies._protocol import clean_score
+
+    threadpool_limits(spec["n_jobs"])
+    meta, split = load_split(Path(spec["data_dir"]))
+    if meta["fingerprint"] != spec["fingerprint"]:
+        raise RuntimeError(
+            f"dataset {spec['dataset']!r} on this host has fingerprint {meta['fingerprint']}, "
+            f"the suite expects {spec['fingerprint']}; refusing to mix results"
+        )
+    family = MODELS[spec["model"]]
+    make_estimator = functools.partial(_build, family, spec["task"], spec["seed"])
+    problem = Problem(
+        dataset=spec["dataset"], model=spec["model"], task=spec["task"],
+        X=split.X_train, y=split.y_train, space=parse_space(spec["space"]),
+        scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"],
+        make_estimator=make_estimator,
+    )
+    strategy = STRATEGIES[spec["strategy"]].create(spec["strategy_options"])
+    deadline = Deadline(started_at=spec["started_at"], time_s=spec["time_s"],
+                        max_trials=spec["max_trials"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = strategy.search(problem, deadline=deadline, seed=spec["seed"], recorder=writer)
+        search_done = deadline.elapsed()
+        estimator = outcome.best_estimator
+        refit_started = time.time()
+        if estimator is None:
+            estimator = make_estimator(outcome.best_params).fit(split.X_train, split.y_train)
+        refit_s = time.time() - refit_started
+        test_score = clean_score(get_scorer(spec["metric"])(estimator, split.X_test, split.y_test))
+    warning_counts: dict[str, int] = {}
+    for w in caught:
+        warning_counts[w.category.__name__] = warning_counts.get(w.category.__name__, 0) + 1
+    details = {**outcome.details, "search_s": round(search_done, 3), "refit_s": round(refit_s, 3)}
+    if warning_counts:
+        details["warnings"] = warning_counts
+    return {"status": "ok", "best_params": outcome.best_params,
+            "best_cv_score": outcome.best_cv_score, "test_score": test_score, "details": details}
+
+
+def _build(family: Any, task: str, seed: int, params: Any) -> Any:
+    return family.build(task, seed=seed, params=params)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m harness.execution.worker SPEC.json EVENTS.jsonl", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(args[0]).read_text())
+    if spec.get("parent_pid"):
+        _watch_parent(spec["parent_pid"])
+    writer = EventWriter(Path(args[1]))
+    writer.write("start", pid=os.getpid(), host=os.uname().nodename, started_at=time.time())
+    try:
+        result = run_spec(spec, writer)
+    except Exception as exc:  # noqa: BLE001 - any strategy crash is a failed run, not ours
+        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}\n\n"
+                                               f"{traceback.format_exc()}"}
+    writer.write("result", finished_at=time.time(), **result)
+    writer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""From a validated suite to the list of runs: load datasets once, fingerprint, split, key.
+
+Each :class:`RunSpec` is plain data (it crosses to worker processes as JSON); its ``key``
+hashes everything that defines the run, dataset fingerprint included, so a finished run
+is recognised and skipped when the suite runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.config import Suite, check_problem_task
+from harness.datasets import check_cv_fits, load_dataset, save_split, split_dataset
+from harness.spaces import space_to_dict
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One (problem, strategy, seed, budget): everything a worker needs, as plain data."""
+
+    suite: str
+    dataset: str
+    dataset_options: dict[str, Any]
+    fingerprint: str
+    task: str
+    model: str
+    space: dict[str, Any]
+    strategy: str
+    strategy_options: dict[str, Any]
+    seed: int
+    metric: str
+    cv: int
+    test_size: float
+    n_jobs: int
+    time_s: float
+    max_trials: int | None
+    hard_limit_s: float
+    memory_mb: float | None
+    data_dir: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        """Hash of what defines the run (everything but where its data is cached)."""
+        defining = {k: v for k, v in asdict(self).items() if k != "data_dir"}
+        return hashlib.sha256(json.dumps(defining, sort_keys=True, default=str).encode()
+                              ).hexdigest()[:20]
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset}/{self.model}/{self.strategy}/seed={self.seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        return cls(**data)
+
+
+def plan_suite(suite: Suite, *, cache_dir: Path) -> list[RunSpec]:
+    """Every run of the suite, in a stable order; datasets are split and cached as .npy.
+
+    Raises DatasetError (unusable data) or ConfigError (a metric or model that does not
+    fit a dataset's task).
+    """
+    specs: list[RunSpec] = []
+    for entry in suite.datasets:
+        dataset = load_dataset(entry.ref, entry.options, base_dir=suite.base_dir)
+        check_problem_task(suite.source, suite.metric, entry.ref, dataset.task, suite.models)
+        split = split_dataset(dataset, test_size=suite.test_size)
+        check_cv_fits(dataset, split, suite.cv)
+        data_dir = save_split(dataset, split,
+                              cache_dir / f"{dataset.fingerprint}-{_test_tag(suite.test_size)}")
+        for model in suite.models:
+            for strategy in suite.strategies:
+                for seed in suite.seeds:
+                    specs.append(RunSpec(
+                        suite=suite.name, dataset=entry.ref,
+                        dataset_options=dict(entry.options), fingerprint=dataset.fingerprint,
+                        task=dataset.task, model=model.name, space=space_to_dict(model.space),
+                        strategy=strategy.name, strategy_options=dict(strategy.options),
+                        seed=seed, metric=suite.metric_for(dataset.task), cv=suite.cv,
+                        test_size=suite.test_size, n_jobs=suite.n_jobs,
+                        time_s=suite.budget.time_s, max_trials=suite.budget.max_trials,
+                        hard_limit_s=suite.budget.hard_limit_s,
+                        memory_mb=suite.budget.memory_mb, data_dir=str(data_dir)))
+    return specs
+
+
+def _test_tag(test_size: float) -> str:
+    return f"t{test_size:g}"
+
+
+def parse_only(expressions: Iterable[str]) -> dict[str, set[str]]:
+    """``--only strategy=grid,dataset=iris`` into {field: values}; same field ORs, fields AND."""
+    from harness.errors import UserError
+
+    allowed = ("dataset", "model", "strategy", "seed")
+    filters: dict[str, set[str]] = {}
+    for expression in expressions:
+        for item in filter(None, (part.strip() for part in expression.split(","))):
+            key, sep, value = item.partition("=")
+            if not sep or key not in allowed or not value:
+                raise UserError(f"--only: bad filter {item!r}; use FIELD=VALUE with FIELD in "
+                                f"{', '.join(allowed)} (e.g. strategy=grid,dataset=iris)")
+            filters.setdefault(key, set()).add(value)
+    return filters
+
+
+def select(specs: Iterable[RunSpec], filters: Mapping[str, set[str]]) -> list[RunSpec]:
+    """The specs that match every filter field."""
+    return [s for s in specs
+            if all(str(getattr(s, key)) in values for key, values in filters.items())]

@@ -1,0 +1,302 @@
+"""The SQLite results store: suites, runs and trials; one writer (the harness process).
+
+WAL mode; a schema version checked on open; a run and its trials are committed in one
+transaction when the run ends, so a crash never leaves half a run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from harness.execution.process import RunResult
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path("results") / "harness.db"
+FINISHED = ("ok", "failed", "timeout", "memout", "skipped")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS suites (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT,
+    config TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL,
+    n_planned INTEGER NOT NULL,
+    git_commit TEXT,
+    package_versions TEXT NOT NULL,
+    machine TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    suite_id INTEGER NOT NULL REFERENCES suites(id),
+    suite TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    model TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    cv INTEGER NOT NULL,
+    n_jobs INTEGER NOT NULL,
+    budget_s REAL NOT NULL,
+    max_trials INTEGER,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    best_params TEXT,
+    best_cv_score REAL,
+    test_score REAL,
+    wall_time_s REAL,
+    cpu_time_s REAL,
+    peak_mem_mb REAL,
+    n_trials INTEGER NOT NULL,
+    error TEXT,
+    details TEXT,
+    spec TEXT NOT NULL,
+    host TEXT,
+    git_commit TEXT,
+    package_versions TEXT,
+    started_at REAL,
+    finished_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS runs_by_suite ON runs(suite, dataset, model, strategy);
+CREATE TABLE IF NOT EXISTS trials (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    params TEXT NOT NULL,
+    cv_scores TEXT NOT NULL,
+    mean_cv_score REAL,
+    std_cv_score REAL,
+    fit_time_s REAL,
+    score_time_s REAL,
+    elapsed_s REAL,
+    fidelity TEXT,
+    info TEXT,
+    error TEXT,
+    UNIQUE(run_id, number)
+);
+"""
+
+_RUN_COLUMNS = ("id", "key", "suite_id", "suite", "dataset", "model", "strategy", "seed", "task",
+                "metric", "cv", "n_jobs", "budget_s", "max_trials", "fingerprint", "status",
+                "best_params", "best_cv_score", "test_score", "wall_time_s", "cpu_time_s",
+                "peak_mem_mb", "n_trials", "error", "details", "host", "git_commit",
+                "package_versions", "started_at", "finished_at", "attempts")
+_JSON_COLUMNS = {"best_params", "details", "package_versions", "params", "cv_scores",
+                 "fidelity", "info", "config", "machine", "spec"}
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+class ResultStore:
+    """The results database. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB, *, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise UserError(f"no results database at {self.path}; run a suite first "
+                            "(harness run) or pass --db PATH")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._check_schema()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path} is not a harness results database ({exc})") from None
+
+    def _check_schema(self) -> None:
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
+        if "meta" in tables:
+            row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            found = int(row[0]) if row else None
+            if found != SCHEMA_VERSION:
+                raise UserError(f"{self.path} has schema version {found}; this harness reads "
+                                f"version {SCHEMA_VERSION}. Use a new --db path or migrate.")
+            return
+        if tables - {"meta"}:
+            raise UserError(f"{self.path} is an SQLite file but not a harness results database")
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+            self._conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)",
+                               (str(SCHEMA_VERSION),))
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- suites -------------------------------------------------------------------------
+    def start_suite(self, *, name: str, source: str | None, config: Mapping[str, Any],
+                    config_hash: str, n_planned: int, git_commit: str | None,
+                    package_versions: Mapping[str, str], machine: Mapping[str, Any]) -> int:
+        """Record the start of a suite run; returns its id."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO suites(name, source, config, config_hash, started_at, status, "
+                "n_planned, git_commit, package_versions, machine) "
+                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                (name, source, _dumps(config), config_hash, time.time(), n_planned, git_commit,
+                 _dumps(package_versions), _dumps(machine)))
+            return int(cur.lastrowid or 0)
+
+    def finish_suite(self, suite_id: int, status: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE suites SET finished_at=?, status=? WHERE id=?",
+                         (time.time(), status, suite_id))
+
+    # -- runs ---------------------------------------------------------------------------
+    def finished_keys(self, keys: Iterable[str], *, statuses: Iterable[str] = FINISHED
+                      ) -> set[str]:
+        """Which of ``keys`` are stored with one of ``statuses``."""
+        wanted = list(keys)
+        statuses = tuple(statuses)
+        found: set[str] = set()
+        marks = ",".join("?" * len(statuses))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self._conn.execute(
+                f"SELECT key FROM runs WHERE status IN ({marks}) AND key IN "
+                f"({','.join('?' * len(chunk))})", (*statuses, *chunk))
+            found.update(r[0] for r in rows)
+        return found
+
+    def save_run(self, result: RunResult, *, suite_id: int, git_commit: str | None,
+                 package_versions: Mapping[str, str]) -> int:
+        """Store a run and its trials in one transaction (replacing an earlier row of its key)."""
+        spec = result.spec
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM runs WHERE key=?", (spec.key,))
+            cur = conn.execute(
+                "INSERT INTO runs(key, suite_id, suite, dataset, model, strategy, seed, task, "
+                "metric, cv, n_jobs, budget_s, max_trials, fingerprint, status, best_params, "
+                "best_cv_score, test_score, wall_time_s, cpu_time_s, peak_mem_mb, n_trials, "
+                "error, details, spec, host, git_commit, package_versions, started_at, "
+                "finished_at, attempts) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (spec.key, suite_id, spec.suite, spec.dataset, spec.model, spec.strategy,
+                 spec.seed, spec.task, spec.metric, spec.cv, spec.n_jobs, spec.time_s,
+                 spec.max_trials, spec.fingerprint, result.status, _dumps(result.best_params),
+                 result.best_cv_score, result.test_score, result.wall_time_s, result.cpu_time_s,
+                 result.peak_mem_mb, len(result.trials), result.error, _dumps(result.details),
+                 _dumps(spec.to_dict()), result.host, git_commit, _dumps(package_versions),
+                 result.started_at, result.finished_at, result.attempts))
+            run_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO trials(run_id, number, params, cv_scores, mean_cv_score, "
+                "std_cv_score, fit_time_s, score_time_s, elapsed_s, fidelity, info, error) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(run_id, t["number"], _dumps(t["params"]), _dumps(t["cv_scores"]),
+                  t.get("mean_cv_score"), t.get("std_cv_score"), t.get("fit_time_s"),
+                  t.get("score_time_s"), t.get("elapsed_s"), _dumps(t.get("fidelity")),
+                  _dumps(t.get("info") or None), t.get("error")) for t in result.trials])
+        return run_id
+
+    def runs(self, *, suite: str | None = None, keys: Iterable[str] | None = None
+             ) -> list[dict[str, Any]]:
+        """Runs as dicts (JSON columns decoded), oldest first."""
+        sql, args = "SELECT * FROM runs", []
+        clauses = []
+        if suite is not None:
+            clauses.append("suite = ?")
+            args.append(suite)
+        if keys is not None:
+            key_list = list(keys)
+            clauses.append(f"key IN ({','.join('?' * len(key_list))})")
+            args.extend(key_list)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return [_decode(r) for r in self._conn.execute(sql + " ORDER BY id", args)]
+
+    def run(self, ref: str) -> dict[str, Any]:
+        """One run by id or by (a unique prefix of) its key."""
+        rows = []
+        if ref.isdigit():
+            rows = self._conn.execute("SELECT * FROM runs WHERE id=?", (int(ref),)).fetchall()
+        if not rows:
+            rows = self._conn.execute("SELECT * FROM runs WHERE key LIKE ?",
+                                      (ref + "%",)).fetchall()
+        if not rows:
+            raise UserError(f"no run {ref!r} in {self.path}; give a run id or key "
+                            "(see harness export or the summary table)")
+        if len(rows) > 1:
+            raise UserError(f"run key prefix {ref!r} matches {len(rows)} runs; give more of it")
+        return _decode(rows[0])
+
+    def trials(self, run_id: int) -> list[dict[str, Any]]:
+        return [_decode(r) for r in self._conn.execute(
+            "SELECT * FROM trials WHERE run_id=? ORDER BY number", (run_id,))]
+
+    def suites(self, name: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM suites", []
+        if name is not None:
+            sql, args = sql + " WHERE name=?", [name]
+        return [_decode(r) for r in self._conn.execute(sql + " ORDER BY id", args)]
+
+    # -- pandas -------------------------------------------------------------------------
+    def runs_frame(self, *, suite: str | None = None) -> pd.DataFrame:
+        """Runs as a DataFrame (JSON columns decoded to Python objects)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.runs(suite=suite), columns=[*_RUN_COLUMNS, "spec"])
+
+    def trials_frame(self, *, suite: str | None = None) -> pd.DataFrame:
+        """Trials joined with their run's identifying columns."""
+        import pandas as pd
+
+        sql = ("SELECT t.*, r.key AS run_key, r.suite, r.dataset, r.model, r.strategy, r.seed "
+               "FROM trials t JOIN runs r ON r.id = t.run_id")
+        args: list[Any] = []
+        if suite is not None:
+            sql, args = sql + " WHERE r.suite = ?", [suite]
+        rows = [_decode(r) for r in self._conn.execute(sql + " ORDER BY t.run_id, t.number",
+                                                       args)]
+        columns = ["id", "run_id", "number", "params", "cv_scores", "mean_cv_score",
+                   "std_cv_score", "fit_time_s", "score_time_s", "elapsed_s", "fidelity", "info",
+                   "error", "run_key", "suite", "dataset", "model", "strategy", "seed"]
+        return pd.DataFrame(rows, columns=columns)
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    for key in _JSON_COLUMNS & out.keys():
+        if out[key] is not None:
+            out[key] = json.loads(out[key])
+    return out
