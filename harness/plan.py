@@ -74,8 +74,8 @@ def plan_suite(suite: Suite, *, cache_dir: Path) -> list[RunSpec]:
         check_problem_task(suite.source, suite.metric, entry.ref, dataset.task, suite.models)
         split = split_dataset(dataset, test_size=suite.test_size)
         check_cv_fits(dataset, split, suite.cv)
-        data_dir = save_split(dataset, split,
-                              cache_dir / f"{dataset.fingerprint}-{_test_tag(suite.test_size)}")
+        data_dir = save_split(dataset, split, cache_dir.resolve()
+                              / f"{dataset.fingerprint}-{_test_tag(suite.test_size)}")
         for model in suite.models:
             for strategy in suite.strategies:
                 for seed in suite.seeds:

@@ -100,6 +100,7 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     Status: ``ok`` or ``failed`` as the worker reported, ``timeout`` when killed at
     ``hard_limit_s``, ``memout`` when over ``memory_mb``, ``cancelled`` on ``cancel``.
     """
+    run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     events_path = run_dir / "events.jsonl"
     events_path.unlink(missing_ok=True)

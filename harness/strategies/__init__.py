@@ -126,10 +126,10 @@ STRATEGIES: dict[str, StrategyInfo] = {
                 ),
                 "min_resources": Option(
                     (int, str),
-                    "smallest",
+                    "auto",
                     "first-round samples",
                     minimum=1,
-                    choices=("smallest", "exhaust"),
+                    choices=("auto", "smallest", "exhaust"),
                 ),
             },
         ),

@@ -159,11 +159,20 @@ class HalvingStrategy:
         *,
         factor: int = 3,
         n_candidates: int | str = "exhaust",
-        min_resources: int | str = "smallest",
+        min_resources: int | str = "auto",
     ):
         self.factor = factor
         self.n_candidates = n_candidates
         self.min_resources = min_resources
+
+    def _min_resources(self, problem: Problem) -> int | str:
+        """``auto``: at least 20 samples and two per class in each CV test fold, capped at a
+        third of the train part."""
+        if self.min_resources != "auto":
+            return self.min_resources
+        n_classes = len(set(problem.y.tolist())) if problem.task == "classification" else 1
+        wanted = max(20 * problem.cv, 2 * problem.cv * n_classes)
+        return max(2 * problem.cv * n_classes, min(wanted, len(problem.y) // 3))
 
     def search(
         self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
@@ -173,7 +182,7 @@ class HalvingStrategy:
             to_pipeline_params(to_distributions(problem.space)),
             n_candidates=self.n_candidates,
             factor=self.factor,
-            min_resources=self.min_resources,
+            min_resources=self._min_resources(problem),
             resource="n_samples",
             scoring=problem.scoring,
             cv=problem.splitter(seed),

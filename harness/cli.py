@@ -1,0 +1,211 @@
+"""The ``harness`` command: run, list, show, export. A thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+from harness.store import DEFAULT_DB
+
+EXIT_OK, EXIT_RUN_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Benchmark hyperparameter-tuning strategies under equal budgets.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a suite (default: smoke) and store every run")
+    run.add_argument("--suite", default=None, help="shipped suite name or path to a YAML file "
+                                                   "(default: smoke)")
+    _db_arg(run)
+    run.add_argument("--jobs", type=_positive_int, default=None,
+                     help="runs at a time (default: cores // the suite's n_jobs)")
+    run.add_argument("--only", action="append", default=[], metavar="FIELD=VALUE,...",
+                     help="run a subset: dataset=, model=, strategy=, seed= (repeatable)")
+    run.add_argument("--dry-run", action="store_true", help="list the runs without running")
+    run.add_argument("--rerun-failed", action="store_true",
+                     help="also re-run stored runs that failed, timed out or ran out of memory")
+    run.add_argument("--keep-run-dirs", action="store_true",
+                     help="keep each run's working folder (spec, events, worker log)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    lst = sub.add_parser("list", help="list strategies, datasets, models or suites")
+    lst.add_argument("what", choices=["strategies", "datasets", "models", "suites"])
+
+    show = sub.add_parser("show", help="one stored run and its trials")
+    show.add_argument("run", help="run id or (a prefix of) its key")
+    _db_arg(show)
+    show.add_argument("--trials", type=int, default=20,
+                      help="show the N best trials (0: none, -1: all; default 20)")
+
+    export = sub.add_parser("export", help="write runs and trials as CSV or Parquet")
+    export.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    export.add_argument("--out", type=Path, default=Path("results") / "export",
+                        help="output folder (default: results/export)")
+    export.add_argument("--suite", default=None, help="only this suite's runs")
+    _db_arg(export)
+    return parser
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
+                        help=f"results database (default: {DEFAULT_DB})")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``harness`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    handlers = {"run": _cmd_run, "list": _cmd_list, "show": _cmd_show, "export": _cmd_export}
+    try:
+        return handlers[args.command](args)
+    except UserError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.api import run_suite
+    from harness.console import format_table, summary_rows
+
+    try:
+        outcome = run_suite(args.suite, db=args.db, jobs=args.jobs, only=args.only,
+                            dry_run=args.dry_run, rerun_failed=args.rerun_failed,
+                            progress=not args.quiet and not args.dry_run,
+                            keep_run_dirs=args.keep_run_dirs)
+    except KeyboardInterrupt:
+        print("\nharness: interrupted; finished runs are stored. Run the same command again "
+              "to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    suite = outcome.suite
+    if args.dry_run:
+        rows = [[s.key, s.dataset, s.model, s.strategy, s.seed,
+                 "stored" if s.key in outcome.done_before else "to run"]
+                for s in outcome.planned]
+        print(format_table(["key", "dataset", "model", "strategy", "seed", "state"], rows))
+        print(f"\n{len(outcome.pending)} of {len(outcome.planned)} run(s) to run, "
+              f"budget {suite.budget.time_s:g} s each")
+        return EXIT_OK
+    if outcome.runs:
+        print(format_table(*summary_rows(outcome.runs)))
+    print(f"\nsuite {suite.name}: {outcome.executed} run(s) executed, "
+          f"{len(outcome.done_before)} already stored; results in {args.db}")
+    for run in outcome.failures:
+        first_line = (run["error"] or "").strip().splitlines()[:1]
+        print(f"  {run['status']}: {run['dataset']}/{run['model']}/{run['strategy']}/"
+              f"seed={run['seed']} (run {run['id']}): {first_line[0] if first_line else ''}",
+              file=sys.stderr)
+    return EXIT_OK if outcome.exit_code == 0 else EXIT_RUN_FAILURES
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from harness.console import format_table
+
+    if args.what == "strategies":
+        from harness.strategies import STRATEGIES
+
+        rows = [[s.name, s.requires, s.description,
+                 ", ".join(f"{k}={v.default}" for k, v in s.options.items()) or "-"]
+                for s in STRATEGIES.values()]
+        print(format_table(["strategy", "needs", "what it does", "options (default)"], rows))
+    elif args.what == "datasets":
+        from harness.datasets import BUILTINS
+
+        rows = [[d.name, d.task, d.description] for d in BUILTINS.values()]
+        rows += [["csv:PATH", "either", "your CSV file; options: target (required), task"],
+                 ["parquet:PATH", "either", "your Parquet file; options: target, task"],
+                 ["openml:ID", "either", "OpenML via fetch_openml (needs network or its cache)"]]
+        print(format_table(["dataset", "task", "description"], rows))
+    elif args.what == "models":
+        from harness.models import MODELS
+
+        rows = [[m.name, ", ".join(m.tasks), ", ".join(m.default_space), m.description]
+                for m in MODELS.values()]
+        print(format_table(["model", "tasks", "default space", "description"], rows))
+    else:
+        from harness.config import load_suite, shipped_suites
+
+        rows = []
+        for name, path in shipped_suites().items():
+            suite = load_suite(path)
+            n_runs = (len(suite.datasets) * len(suite.models) * len(suite.strategies)
+                      * len(suite.seeds))
+            rows.append([name, n_runs, f"{suite.budget.time_s:g}", suite.description])
+        print(format_table(["suite", "runs", "budget_s", "description"], rows))
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from harness.console import format_table
+    from harness.store import ResultStore
+
+    with ResultStore(args.db, create=False) as store:
+        run = store.run(args.run)
+        trials = store.trials(run["id"])
+    fields = ["id", "key", "suite", "dataset", "model", "strategy", "seed", "metric", "status",
+              "best_cv_score", "test_score", "wall_time_s", "cpu_time_s", "peak_mem_mb",
+              "n_trials", "fingerprint", "host", "git_commit"]
+    for name in fields:
+        print(f"{name:>14}: {_plain(run[name])}")
+    print(f"{'best_params':>14}: {json.dumps(run['best_params'])}")
+    if run["details"]:
+        print(f"{'details':>14}: {json.dumps(run['details'])}")
+    if run["error"]:
+        print(f"{'error':>14}:\n{run['error']}")
+    if args.trials and trials:
+        ranked = sorted(trials, key=lambda t: (t["mean_cv_score"] is None,
+                                               -(t["mean_cv_score"] or 0.0)))
+        shown = ranked if args.trials < 0 else ranked[: args.trials]
+        print(f"\n{len(trials)} trial(s); best {len(shown)} by mean CV score:")
+        print(format_table(
+            ["#", "mean_cv", "std_cv", "fit_s", "at_s", "fidelity", "params"],
+            [[t["number"], t["mean_cv_score"], t["std_cv_score"], t["fit_time_s"],
+              t["elapsed_s"], json.dumps(t["fidelity"]) if t["fidelity"] else None,
+              json.dumps(t["params"])] for t in shown]))
+    return EXIT_OK
+
+
+def _plain(value: Any) -> Any:
+    return f"{value:.4f}" if isinstance(value, float) else value
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from harness.api import load_results
+
+    runs, trials = load_results(args.db, suite=args.suite)
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (("runs", runs), ("trials", trials)):
+        frame = frame.copy()
+        for column in frame.columns:  # nested values as JSON text, so both formats hold them
+            if frame[column].map(lambda v: isinstance(v, dict | list)).any():
+                frame[column] = frame[column].map(
+                    lambda v: json.dumps(v) if isinstance(v, dict | list) else v)
+        path = args.out / f"{name}.{args.format}"
+        if args.format == "csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+        written.append(f"{path} ({len(frame)} rows)")
+    print("wrote " + ", ".join(written))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
