@@ -30,7 +30,7 @@ from harness.errors import ConfigError, DatasetError
 from harness.metrics import metric_names, metric_task
 from harness.models import MODELS
 from harness.spaces import Space, parse_space, space_to_dict
-from harness.strategies import STRATEGIES
+from harness.strategies import resolve_strategy
 
 SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_SUITE = "smoke"
@@ -296,9 +296,11 @@ def _model(v: _Validator, entry: Any, field: str) -> ModelEntry:
 
 def _strategy(v: _Validator, entry: Any, field: str) -> StrategyEntry:
     name, options = _named(v, entry, field, "strategy")
-    if name not in STRATEGIES:
-        v.fail(f"{field}.name", f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
-    problems = STRATEGIES[name].option_problems(options)
+    try:
+        info = resolve_strategy(name)
+    except KeyError as exc:
+        v.fail(f"{field}.name", str(exc.args[0]))
+    problems = info.option_problems(options)
     if problems:
         key, message = next(iter(problems.items()))
         v.fail(f"{field}.{key}", message)

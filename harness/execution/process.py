@@ -7,6 +7,7 @@ a memory overrun or on cancel, its whole process group is killed. The worker is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -87,10 +88,8 @@ class _TreeMonitor:
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | None = None
@@ -172,11 +171,14 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: st
         return
     if killed_as is not None:
         result.status = killed_as
-        limits = {"timeout": f"killed at the hard limit of {result.spec.hard_limit_s:g} s "
-                             f"(budget {result.spec.time_s:g} s + grace)",
-                  "memout": f"killed over the memory limit of {result.spec.memory_mb:g} MB",
-                  "cancelled": "cancelled by the harness"}
-        result.error = f"{limits[killed_as]}; {len(result.trials)} trial(s) kept"
+        spec = result.spec
+        reason = {
+            "timeout": f"killed at the hard limit of {spec.hard_limit_s:g} s "
+            f"(budget {spec.time_s:g} s + grace)",
+            "memout": f"killed over the memory limit of {spec.memory_mb or 0:g} MB",
+            "cancelled": "cancelled by the harness",
+        }[killed_as]
+        result.error = f"{reason}; {len(result.trials)} trial(s) kept"
     else:
         tail = log_path.read_text(errors="replace")[-3000:] if log_path.exists() else ""
         result.error = (f"worker exited with code {returncode} without a result"

@@ -47,7 +47,7 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
     from harness.datasets import load_split
     from harness.models import MODELS
     from harness.spaces import parse_space
-    from harness.strategies import STRATEGIES, Deadline, Problem
+    from harness.strategies import Deadline, Problem, resolve_strategy
     from harness.strategies._protocol import clean_score
 
     threadpool_limits(spec["n_jobs"])
@@ -65,7 +65,7 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
         scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"],
         make_estimator=make_estimator,
     )
-    strategy = STRATEGIES[spec["strategy"]].create(spec["strategy_options"])
+    strategy = resolve_strategy(spec["strategy"]).create(spec["strategy_options"])
     deadline = Deadline(started_at=spec["started_at"], time_s=spec["time_s"],
                         max_trials=spec["max_trials"])
     with warnings.catch_warnings(record=True) as caught:

@@ -7,6 +7,7 @@ listing strategies never imports scikit-optimize or TensorFlow.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,8 +170,37 @@ STRATEGIES: dict[str, StrategyInfo] = {
     )
 }
 
+def resolve_strategy(name: str) -> StrategyInfo:
+    """A registered strategy, or a user's class given as ``package.module:ClassName``.
+
+    A user's class implements the same protocol (keyword-only options in ``__init__``,
+    ``search(problem, *, deadline, seed, recorder)``); its module must be importable by the
+    worker processes too (installed, or on PYTHONPATH). Raises KeyError with the reason.
+    """
+    if name in STRATEGIES:
+        return STRATEGIES[name]
+    module_name, sep, cls_name = name.partition(":")
+    if not sep or not module_name or not cls_name:
+        raise KeyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}, "
+                       "or package.module:ClassName for your own")
+    try:
+        cls = getattr(importlib.import_module(module_name), cls_name)
+    except (ImportError, AttributeError) as exc:
+        raise KeyError(f"cannot import strategy {name!r}: {exc}") from None
+    if not callable(getattr(cls, "search", None)):
+        raise KeyError(f"{name!r} has no search(problem, *, deadline, seed, recorder) method")
+    options = {
+        p.name: Option((object,), p.default, "user option")
+        for p in inspect.signature(cls).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return StrategyInfo(name, name, doc[0] if doc else "user strategy", "user code", options)
+
+
 __all__ = [
     "STRATEGIES",
+    "resolve_strategy",
     "Deadline",
     "Option",
     "Problem",

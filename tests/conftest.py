@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def _plugins_importable(monkeypatch):
+    """Worker processes inherit PYTHONPATH, so they can import plugin_strategies too."""
+    monkeypatch.setenv("PYTHONPATH",
+                       os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])))
+
+
+@pytest.fixture
+def write_suite(tmp_path):
+    """Write a suite YAML (dedented text) into tmp_path; returns its path."""
+
+    def write(text: str, name: str = "suite.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the ``harness`` command as a user would (a separate process)."""
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=timeout, env=os.environ.copy())

@@ -1,0 +1,99 @@
+"""Strategies used only by the tests, loaded as ``plugin_strategies:ClassName``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from harness.strategies import SearchOutcome, Trial
+
+
+def _trial(number: int, elapsed: float) -> Trial:
+    return Trial(number=number, params={"n_estimators": 10 + number}, cv_scores=[0.5, 0.6],
+                 fit_time_s=0.01, score_time_s=0.0, elapsed_s=elapsed)
+
+
+class OverrunStrategy:
+    """Records ``n_trials`` trials, starts a child process, then ignores its deadline."""
+
+    name = "overrun"
+
+    def __init__(self, *, n_trials: int = 3, pid_file: str = ""):
+        self.n_trials = n_trials
+        self.pid_file = pid_file
+
+    def search(self, problem, *, deadline, seed, recorder):
+        for i in range(self.n_trials):
+            recorder.record(_trial(i, deadline.elapsed()))
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        if self.pid_file:
+            with open(self.pid_file, "w") as fh:
+                fh.write(f"{os.getpid()} {child.pid}")
+        while True:
+            time.sleep(1)
+
+
+class CrashStrategy:
+    """Records one trial, then raises."""
+
+    name = "crash"
+
+    def search(self, problem, *, deadline, seed, recorder):
+        recorder.record(_trial(0, deadline.elapsed()))
+        raise RuntimeError("boom: this strategy always crashes")
+
+
+class HardExitStrategy:
+    """Dies without a result, as a segfaulting library would."""
+
+    name = "hard-exit"
+
+    def search(self, problem, *, deadline, seed, recorder):
+        os._exit(3)
+
+
+class SleepStrategy:
+    """Sleeps ``seconds`` (cooperatively), records one trial, returns the defaults."""
+
+    name = "sleep"
+
+    def __init__(self, *, seconds: float = 1.0):
+        self.seconds = seconds
+
+    def search(self, problem, *, deadline, seed, recorder):
+        time.sleep(self.seconds)
+        recorder.record(_trial(0, deadline.elapsed()))
+        return SearchOutcome(best_params={}, best_cv_score=0.55)
+
+
+class EnvProbeStrategy:
+    """Records the thread settings the worker runs with, as one trial's info."""
+
+    name = "env-probe"
+
+    def search(self, problem, *, deadline, seed, recorder):
+        from threadpoolctl import threadpool_info
+
+        trial = _trial(0, deadline.elapsed())
+        trial.info = {var: os.environ.get(var) for var in ("OMP_NUM_THREADS",
+                                                           "OPENBLAS_NUM_THREADS",
+                                                           "MKL_NUM_THREADS")}
+        trial.info["blas_threads"] = sorted({p["num_threads"] for p in threadpool_info()})
+        trial.info["n_jobs"] = problem.n_jobs
+        recorder.record(trial)
+        return SearchOutcome(best_params={}, best_cv_score=0.55)
+
+
+class MemoryHogStrategy:
+    """Records one trial, then holds ever more memory."""
+
+    name = "memory-hog"
+
+    def search(self, problem, *, deadline, seed, recorder):
+        recorder.record(_trial(0, deadline.elapsed()))
+        hoard = []
+        while True:
+            hoard.append(bytearray(20 * 2**20))
+            time.sleep(0.05)
