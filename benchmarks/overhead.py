@@ -1,0 +1,95 @@
+"""Harness overhead: a ``grid`` run through the harness vs GridSearchCV called directly.
+
+Both do the same work in the same process run: load the dataset, take the fixed split,
+grid-search with the same splitter and seed, refit the best configuration, score it on
+the test part. The harness adds planning, a worker process (start-up and imports), the
+event stream, the store. Target: ratio <= 1.10 on a search that takes 10 s or more.
+
+    python benchmarks/overhead.py [--repeats 3] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+DATASET, MODEL, SEED, CV = "breast-cancer", "random_forest", 0, 5
+SPACE = {"n_estimators": [50, 100, 150], "max_depth": [4, 8, None],
+         "min_samples_leaf": [1, 4]}
+
+
+def direct() -> tuple[float, dict, float]:
+    """GridSearchCV by hand: (seconds, best params, best CV score)."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from harness.datasets import load_dataset, split_dataset
+    from harness.models import MODELS, from_pipeline_params, to_pipeline_params
+
+    started = time.perf_counter()
+    ds = load_dataset(DATASET)
+    split = split_dataset(ds, test_size=0.2)
+    search = GridSearchCV(MODELS[MODEL].build(ds.task, seed=SEED), to_pipeline_params(SPACE),
+                          scoring="accuracy",
+                          cv=StratifiedKFold(n_splits=CV, shuffle=True, random_state=SEED),
+                          n_jobs=1)
+    search.fit(split.X_train, split.y_train)
+    search.score(split.X_test, split.y_test)
+    return (time.perf_counter() - started, from_pipeline_params(search.best_params_),
+            search.best_score_)
+
+
+def through_harness(workdir: Path) -> tuple[float, dict, float]:
+    """The same search as a suite run: (seconds, best params, best CV score)."""
+    from harness.api import run_suite
+
+    suite = {"name": "overhead", "cv": CV, "seeds": [SEED], "n_jobs": 1,
+             "budget": {"time_s": 3600}, "datasets": [DATASET],
+             "models": [{"name": MODEL, "space": SPACE}], "strategies": ["grid"]}
+    path = workdir / "overhead.yaml"
+    path.write_text(yaml.safe_dump(suite))
+    db = workdir / f"overhead-{time.time_ns()}.db"
+    started = time.perf_counter()
+    outcome = run_suite(path, db=db, jobs=1)
+    took = time.perf_counter() - started
+    (run,) = outcome.runs
+    if run["status"] != "ok":
+        sys.exit(f"harness run {run['status']}: {run['error']}")
+    return took, run["best_params"], run["best_cv_score"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+    direct()  # warm imports and caches once, so the baseline is not charged for them
+    times: dict[str, list[float]] = {"direct": [], "harness": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeats):  # interleaved, so drift hits both sides alike
+            d_time, d_params, d_score = direct()
+            h_time, h_params, h_score = through_harness(Path(tmp))
+            if (d_params, d_score) != (h_params, h_score):
+                sys.exit(f"results differ: direct {d_params} {d_score}, "
+                         f"harness {h_params} {h_score}")
+            times["direct"].append(d_time)
+            times["harness"].append(h_time)
+            print(f"repeat {i + 1}: direct {d_time:.2f} s, harness {h_time:.2f} s, "
+                  f"ratio {h_time / d_time:.3f}", flush=True)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    figures = {"direct_s": med["direct"], "harness_s": med["harness"],
+               "ratio": med["harness"] / med["direct"], "overhead_s": med["harness"]
+               - med["direct"], "repeats": args.repeats, "target_ratio": 1.10}
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
