@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also re-run stored runs that failed, timed out or ran out of memory")
     run.add_argument("--keep-run-dirs", action="store_true",
                      help="keep each run's working folder (spec, events, worker log)")
+    run.add_argument("--no-fork", action="store_true",
+                     help="start each worker as a fresh interpreter instead of forking a warm "
+                          "copy of the harness (slower start, for debugging)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     lst = sub.add_parser("list", help="list strategies, datasets, models or suites")
@@ -88,7 +91,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         outcome = run_suite(args.suite, db=args.db, jobs=args.jobs, only=args.only,
                             dry_run=args.dry_run, rerun_failed=args.rerun_failed,
                             progress=not args.quiet and not args.dry_run,
-                            keep_run_dirs=args.keep_run_dirs)
+                            keep_run_dirs=args.keep_run_dirs, fork_workers=not args.no_fork)
     except KeyboardInterrupt:
         print("\nharness: interrupted; finished runs are stored. Run the same command again "
               "to resume.", file=sys.stderr)

@@ -16,7 +16,10 @@ class Progress:
         if enabled and total:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="run", file=stream or sys.stderr,
+            class _Bar(tqdm):  # type: ignore[type-arg]
+                monitor_interval = 0  # no monitor thread: the harness forks workers
+
+            self._bar = _Bar(total=total, unit="run", file=stream or sys.stderr,
                              dynamic_ncols=True, desc="runs")
 
     def update(self, label: str, status: str) -> None:

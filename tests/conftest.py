@@ -14,8 +14,8 @@ TESTS_DIR = Path(__file__).parent
 @pytest.fixture(autouse=True)
 def _plugins_importable(monkeypatch):
     """Worker processes inherit PYTHONPATH, so they can import plugin_strategies too."""
-    monkeypatch.setenv("PYTHONPATH",
-                       os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])))
+    paths = [str(TESTS_DIR), os.environ.get("PYTHONPATH")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, paths)))
 
 
 @pytest.fixture

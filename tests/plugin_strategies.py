@@ -59,10 +59,14 @@ class SleepStrategy:
 
     name = "sleep"
 
-    def __init__(self, *, seconds: float = 1.0):
+    def __init__(self, *, seconds: float = 1.0, pid_file: str = ""):
         self.seconds = seconds
+        self.pid_file = pid_file
 
     def search(self, problem, *, deadline, seed, recorder):
+        if self.pid_file:  # this worker and its parent (the fork server, or the harness)
+            with open(self.pid_file, "a") as fh:
+                fh.write(f"{os.getpid()} {os.getppid()}\n")
         time.sleep(self.seconds)
         recorder.record(_trial(0, deadline.elapsed()))
         return SearchOutcome(best_params={}, best_cv_score=0.55)

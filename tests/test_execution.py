@@ -1,6 +1,5 @@
 """Runs in worker processes: budgets, kills, crashes, resume, thread pinning."""
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -118,33 +117,40 @@ def _stored(db):
         return 0
 
 
-def _workers_of(tmp_path):
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmd = " ".join(proc.info["cmdline"] or [])
-        if "harness.execution.worker" in cmd and str(tmp_path) in cmd:
-            found.append(proc)
-    return found
+def _alive(pid):
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
-def test_resume_after_sigkill_has_no_duplicate_and_no_lost_run(write_suite, tmp_path):
-    path = write_suite(suite_text("[{name: 'plugin_strategies:SleepStrategy', seconds: 1.5}]",
-                                  seeds=6))
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-workers", "fresh-interpreters"])
+def test_resume_after_sigkill_has_no_duplicate_and_no_lost_run(write_suite, tmp_path, fork):
+    pid_file = tmp_path / "pids"
+    path = write_suite(suite_text(
+        f"[{{name: 'plugin_strategies:SleepStrategy', seconds: 1.5, pid_file: '{pid_file}'}}]",
+        seeds=6))
     db = tmp_path / "r.db"
     cmd = [sys.executable, "-m", "harness.cli", "run", "--suite", str(path), "--db", str(db),
-           "--jobs", "1", "--quiet"]
+           "--jobs", "1", "--quiet", *([] if fork else ["--no-fork"])]
     harness = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def started():
+        return len(pid_file.read_text().splitlines()) if pid_file.exists() else 0
+
     deadline = time.time() + 60
-    while _stored(db) < 2 and time.time() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.7)  # well inside the next run
+    while not (_stored(db) >= 2 and started() > _stored(db)) and time.time() < deadline:
+        time.sleep(0.05)  # until a third run is inside its search
     harness.send_signal(signal.SIGKILL)
     harness.wait()
     stored_at_kill = _stored(db)
-    assert 2 <= stored_at_kill < 6
-    # the orphaned worker notices its harness is gone and kills its own group
+    assert 2 <= stored_at_kill < 6 and started() == stored_at_kill + 1
+    # the orphaned worker (and the fork server) notice the harness is gone and exit
+    pids = {int(p) for line in pid_file.read_text().splitlines() for p in line.split()}
+    pids.discard(harness.pid)
+    assert len(pids) == stored_at_kill + 1 + (1 if fork else 0)
     time.sleep(1.5)
-    assert [p for p in _workers_of(tmp_path) if p.status() != "zombie"] == []
+    assert [pid for pid in pids if _alive(pid)] == []
+    pid_file.unlink()
 
     proc = run_cli("run", "--suite", str(path), "--db", str(db), "--jobs", "1")
     assert proc.returncode == 0, proc.stderr

@@ -87,7 +87,7 @@ def test_random_search_stops_at_its_deadline():
     started = time.time()
     outcome, trials = search("random", problem, time_s=3.0)
     took = time.time() - started
-    assert 1 < len(trials)
+    assert len(trials) > 1
     assert took < 3.0 + 1.5, f"cooperative stop overran: {took:.1f}s"
     assert all(t.elapsed_s <= 3.0 for t in trials)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from harness.execution.forkserver import ForkServer
 from harness.execution.process import RunResult, run_in_process
 from harness.plan import RunSpec
 
@@ -15,14 +17,27 @@ from harness.plan import RunSpec
 class LocalExecutor:
     """Runs specs ``jobs`` at a time; yields each result as soon as its run ends."""
 
-    def __init__(self, *, jobs: int, work_dir: Path, keep_run_dirs: bool = False):
+    def __init__(self, *, jobs: int, work_dir: Path, keep_run_dirs: bool = False,
+                 fork_workers: bool = True):
         self.jobs = max(1, jobs)
         self.work_dir = work_dir
         self.keep_run_dirs = keep_run_dirs
+        self.fork_workers = fork_workers and hasattr(os, "fork")
         self._cancel = threading.Event()
+        self._forkserver: ForkServer | None = None
 
     def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]:
-        pending = list(specs)
+        """Yield each spec's result as its run ends (not in spec order)."""
+        if self.fork_workers and specs:
+            self._forkserver = ForkServer()
+            self._forkserver.start()  # before the pool's threads exist
+        try:
+            yield from self._run_pool(list(specs))
+        finally:
+            if self._forkserver is not None:
+                self._forkserver.stop()
+
+    def _run_pool(self, pending: list[RunSpec]) -> Iterator[RunResult]:
         running: dict[Future[RunResult], RunSpec] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="run") as pool:
             try:
@@ -41,7 +56,7 @@ class LocalExecutor:
 
     def _run_one(self, spec: RunSpec) -> RunResult:
         run_dir = self.work_dir / spec.key
-        result = run_in_process(spec, run_dir, cancel=self._cancel)
+        result = run_in_process(spec, run_dir, cancel=self._cancel, forkserver=self._forkserver)
         if not self.keep_run_dirs:
             shutil.rmtree(run_dir, ignore_errors=True)
         return result

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import psutil
 
 from harness.execution.events import read_events
+from harness.execution.forkserver import ExitReport, ForkServer
 from harness.plan import RunSpec
 
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -64,11 +66,16 @@ class _TreeMonitor:
     """Samples the worker's process tree: peak total RSS and CPU seconds of every member."""
 
     def __init__(self, pid: int):
-        self.root = psutil.Process(pid)
+        try:
+            self.root: psutil.Process | None = psutil.Process(pid)
+        except psutil.Error:  # already gone
+            self.root = None
         self.peak_rss = 0
         self.cpu: dict[int, float] = {}
 
     def sample(self) -> int:
+        if self.root is None:
+            return 0
         try:
             procs = [self.root, *self.root.children(recursive=True)]
         except psutil.Error:
@@ -92,9 +99,56 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | None = None
-                   ) -> RunResult:
+class _Worker:
+    """A started worker: its pid (= its process group) and how to learn it has ended."""
+
+    def __init__(self, pid: int, poll: Callable[[], ExitReport | None]):
+        self.pid = pid
+        self.poll = poll
+
+    def wait(self) -> ExitReport:
+        while (report := self.poll()) is None:
+            time.sleep(0.01)
+        return report
+
+
+def _start_worker(spec: RunSpec, spec_path: Path, events_path: Path, log_path: Path,
+                  run_dir: Path, forkserver: ForkServer | None) -> _Worker:
+    env = pinned_env(spec.n_jobs)
+    if forkserver is not None and forkserver.available:
+        try:
+            request_id, pid = forkserver.spawn(spec_path=spec_path, events_path=events_path,
+                                               log_path=log_path, cwd=run_dir, env=env)
+        except (OSError, RuntimeError):
+            pass  # the fork server is gone: start a fresh interpreter instead
+        else:
+            return _Worker(pid, lambda: forkserver.poll(request_id))
+    import subprocess
+
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "harness.execution.worker", str(spec_path), str(events_path)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+            cwd=run_dir, start_new_session=True,
+        )
+
+    def poll() -> ExitReport | None:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid != proc.pid:
+            return None
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        return ExitReport(proc.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+    return _Worker(proc.pid, poll)
+
+
+def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | None = None,
+                   forkserver: ForkServer | None = None) -> RunResult:
     """Run ``spec`` in a fresh worker process under its budget; never raises for the run's sake.
+
+    The worker is forked from ``forkserver`` when one is given (no interpreter start-up),
+    else started as ``python -m harness.execution.worker``; either way in a session of its
+    own.
 
     Status: ``ok`` or ``failed`` as the worker reported, ``timeout`` when killed at
     ``hard_limit_s``, ``memout`` when over ``memory_mb``, ``cancelled`` on ``cancel``.
@@ -105,25 +159,13 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     events_path.unlink(missing_ok=True)
     log_path = run_dir / "worker.log"
     started_at = time.time()
-    payload = {**spec.to_dict(), "started_at": started_at, "parent_pid": os.getpid()}
+    payload = {**spec.to_dict(), "started_at": started_at}
     spec_path = run_dir / "spec.json"
     spec_path.write_text(json.dumps(payload))
-    import subprocess
-
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.execution.worker", str(spec_path), str(events_path)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=pinned_env(spec.n_jobs), cwd=run_dir, start_new_session=True,
-        )
-    pgid = proc.pid  # session leader: its pid is the group id
-    monitor = _TreeMonitor(proc.pid)
+    worker = _start_worker(spec, spec_path, events_path, log_path, run_dir, forkserver)
+    monitor = _TreeMonitor(worker.pid)
     killed_as: str | None = None
-    exit_status, usage = 0, None
-    while True:
-        pid, exit_status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid == proc.pid:
-            break
+    while (report := worker.poll()) is None:
         rss = monitor.sample()
         elapsed = time.time() - started_at
         if elapsed > spec.hard_limit_s:
@@ -133,20 +175,18 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
         elif cancel is not None and cancel.is_set():
             killed_as = "cancelled"
         if killed_as:
-            _kill_group(pgid)
-            _, exit_status, usage = os.wait4(proc.pid, 0)  # reap before reading results
+            _kill_group(worker.pid)
+            report = worker.wait()  # reap before reading results
             break
         time.sleep(POLL_S)
-    proc.returncode = os.waitstatus_to_exitcode(exit_status)
-    _kill_group(pgid)  # stragglers (e.g. loky workers) of a worker that has exited
+    _kill_group(worker.pid)  # stragglers (e.g. loky workers) of a worker that has exited
     wall = time.time() - started_at
-    own_cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
     result = RunResult(
         spec=spec, status="failed", started_at=started_at, finished_at=time.time(),
-        wall_time_s=wall, cpu_time_s=max(own_cpu, sum(monitor.cpu.values())),
-        peak_mem_mb=max(monitor.peak_rss, (usage.ru_maxrss * 1024) if usage else 0) / 2**20,
+        wall_time_s=wall, cpu_time_s=max(report.cpu_s, sum(monitor.cpu.values())),
+        peak_mem_mb=max(monitor.peak_rss, report.maxrss_kb * 1024) / 2**20,
     )
-    _apply_events(result, read_events(events_path), killed_as, proc.returncode, log_path)
+    _apply_events(result, read_events(events_path), killed_as, report.returncode, log_path)
     return result
 
 

@@ -62,12 +62,14 @@ def default_jobs(n_jobs: int) -> int:
 def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path = DEFAULT_DB,
               jobs: int | None = None, only: Iterable[str] = (), dry_run: bool = False,
               rerun_failed: bool = False, progress: bool = False,
-              keep_run_dirs: bool = False) -> SuiteRun:
+              keep_run_dirs: bool = False, fork_workers: bool = True) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
     Runs already stored under the same key are skipped (``rerun_failed`` re-runs failed,
-    timed-out and memory-out ones). Raises UserError subclasses for bad input;
-    KeyboardInterrupt cancels the running workers and leaves the store consistent.
+    timed-out and memory-out ones). Workers are forked from a warm copy of this process
+    unless ``fork_workers`` is False (then each starts a fresh interpreter). Raises
+    UserError subclasses for bad input; KeyboardInterrupt cancels the running workers and
+    leaves the store consistent.
     """
     suite = suite_or_path if isinstance(suite_or_path, Suite) else load_suite(suite_or_path)
     db = Path(db)
@@ -79,23 +81,23 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
         if not dry_run:
-            _execute(store, outcome, jobs=jobs or default_jobs(suite.n_jobs),
-                     progress=progress, keep_run_dirs=keep_run_dirs)
+            executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
+                                     work_dir=db.parent / "work" / suite.name,
+                                     keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
+            _execute(store, outcome, executor, progress=progress)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome
 
 
-def _execute(store: ResultStore, outcome: SuiteRun, *, jobs: int, progress: bool,
-             keep_run_dirs: bool) -> None:
+def _execute(store: ResultStore, outcome: SuiteRun, executor: LocalExecutor, *,
+             progress: bool) -> None:
     suite = outcome.suite
     versions, commit = package_versions(), git_commit()
     outcome.suite_id = store.start_suite(
         name=suite.name, source=suite.source, config=suite.to_dict(),
         config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
-        package_versions=versions, machine={**machine_info(), "jobs": jobs})
+        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs})
     pending: Sequence[RunSpec] = outcome.pending
-    executor = LocalExecutor(jobs=jobs, work_dir=outcome.db.parent / "work" / suite.name,
-                             keep_run_dirs=keep_run_dirs)
     bar = Progress(len(pending), enabled=progress)
     results = executor.run(pending)
     try:

@@ -26,7 +26,7 @@ from harness.execution.events import EventWriter
 
 
 def _watch_parent(parent_pid: int) -> None:
-    """Kill this worker's process group when the harness process is gone."""
+    """Kill this worker's process group when its parent (harness or fork server) is gone."""
 
     def watch() -> None:
         while True:
@@ -98,8 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m harness.execution.worker SPEC.json EVENTS.jsonl", file=sys.stderr)
         return 2
     spec = json.loads(Path(args[0]).read_text())
-    if spec.get("parent_pid"):
-        _watch_parent(spec["parent_pid"])
+    _watch_parent(os.getppid())
     writer = EventWriter(Path(args[1]))
     writer.write("start", pid=os.getpid(), host=os.uname().nodename, started_at=time.time())
     try:

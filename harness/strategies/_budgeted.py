@@ -144,7 +144,8 @@ class BudgetedSearchMixin:
             parent(guard, **kwargs)
         if guard.evaluated == 0:
             raise RuntimeError(
-                f"all {guard.attempted} candidate(s) failed to fit; first error:\n{guard.first_error}"
+                f"all {guard.attempted} candidate(s) failed to fit; "
+                f"first error:\n{guard.first_error}"
             )
 
 

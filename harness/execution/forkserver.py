@@ -1,0 +1,194 @@
+"""A fork server: workers forked from a warm copy of the harness, skipping interpreter start-up.
+
+A fresh ``python -m harness.execution.worker`` spends more than a second importing NumPy,
+SciPy and scikit-learn before a run starts. The harness forks one *zygote* right after it
+has planned the suite (while it is still single-threaded, with those modules imported);
+for each run the zygote forks a worker that starts a session of its own, so the harness
+can still kill the worker's whole process group. The zygote reaps each worker
+(``wait4``) and reports its exit status and resource usage; the harness reads a run's
+events only after that report, so a finished run is never lost to a race.
+
+If the harness dies, the zygote sees its request pipe close and exits; each worker sees
+its parent change and kills its own group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExitReport:
+    """How a worker ended, as its parent saw it when reaping it."""
+
+    returncode: int
+    cpu_s: float
+    maxrss_kb: int
+
+
+class ForkServer:
+    """Forks workers from a warm zygote; one per executor, started before any thread."""
+
+    def __init__(self) -> None:
+        self._pid = 0
+        self._req_w = -1
+        self._lock = threading.Lock()
+        self._spawned: dict[int, threading.Event] = {}
+        self._pids: dict[int, int] = {}
+        self._exits: dict[int, ExitReport] = {}
+        self._next_id = 0
+        self._reader: threading.Thread | None = None
+
+    @property
+    def available(self) -> bool:
+        return self._pid > 0
+
+    def start(self) -> None:
+        """Fork the zygote. Call while the process has no threads of its own running."""
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # zygote
+            try:
+                os.close(req_w)
+                os.close(rep_r)
+                _zygote_loop(req_r, rep_w)
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(rep_w)
+        self._pid, self._req_w = pid, req_w
+        self._reader = threading.Thread(target=self._read_replies, args=(rep_r,),
+                                        name="forkserver-replies", daemon=True)
+        self._reader.start()
+
+    def spawn(self, *, spec_path: Path, events_path: Path, log_path: Path, cwd: Path,
+              env: dict[str, str]) -> tuple[int, int]:
+        """Start a worker; returns (request id, worker pid)."""
+        with self._lock:
+            request_id = self._next_id
+            self._next_id += 1
+            ready = self._spawned[request_id] = threading.Event()
+            line = json.dumps({"id": request_id, "spec": str(spec_path),
+                               "events": str(events_path), "log": str(log_path),
+                               "cwd": str(cwd), "env": env}) + "\n"
+            os.write(self._req_w, line.encode())
+        if not ready.wait(30) or request_id not in self._pids:
+            raise RuntimeError("the fork server did not start a worker")
+        return request_id, self._pids[request_id]
+
+    def poll(self, request_id: int) -> ExitReport | None:
+        """The worker's exit report once the zygote has reaped it, else None."""
+        with self._lock:
+            return self._exits.pop(request_id, None)
+
+    def _read_replies(self, fd: int) -> None:
+        with os.fdopen(fd, "r", encoding="utf-8") as replies:
+            for line in replies:
+                reply = json.loads(line)
+                request_id = reply["id"]
+                with self._lock:
+                    if "pid" in reply:
+                        self._pids[request_id] = reply["pid"]
+                        self._spawned[request_id].set()
+                    else:
+                        self._exits[request_id] = ExitReport(
+                            reply["returncode"], reply["cpu_s"], reply["maxrss_kb"])
+        with self._lock:  # zygote gone: nobody will answer the waiters
+            for event in self._spawned.values():
+                event.set()
+
+    def stop(self) -> None:
+        """Close the request pipe (the zygote exits) and reap the zygote."""
+        if self._pid <= 0:
+            return
+        os.close(self._req_w)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
+        self._pid = 0
+
+
+def _zygote_loop(req_fd: int, rep_fd: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
+    children: dict[int, int] = {}  # pid -> request id
+    buffer = b""
+    while True:
+        readable, _, _ = select.select([req_fd], [], [], 0.05)
+        if readable:
+            chunk = os.read(req_fd, 65536)
+            if not chunk:  # the harness closed the pipe: it has finished, or it died
+                break
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                request = json.loads(line)
+                pid = _fork_worker(request, req_fd, rep_fd)
+                children[pid] = request["id"]
+                _reply(rep_fd, {"id": request["id"], "pid": pid})
+        _reap(children, rep_fd, block=False)
+    for pid in children:  # nobody is left to watch these runs
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    _reap(children, rep_fd, block=True)
+
+
+def _reap(children: dict[int, int], rep_fd: int, *, block: bool) -> None:
+    while children:
+        try:
+            pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        request_id = children.pop(pid, None)
+        if request_id is not None:
+            _reply(rep_fd, {"id": request_id, "returncode": os.waitstatus_to_exitcode(status),
+                            "cpu_s": usage.ru_utime + usage.ru_stime,
+                            "maxrss_kb": usage.ru_maxrss})
+
+
+def _reply(fd: int, data: dict[str, Any]) -> None:
+    with contextlib.suppress(BrokenPipeError):
+        os.write(fd, (json.dumps(data) + "\n").encode())
+
+
+def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        os.close(req_fd)
+        os.close(rep_fd)
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        import sys
+
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        from harness.execution.worker import main
+
+        code = main([request["spec"], request["events"]])
+    except BaseException:  # noqa: BLE001 - report and leave; never return into the zygote
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
