@@ -175,3 +175,32 @@ def test_run_over_its_memory_limit_is_memout(write_suite, tmp_path):
     assert "memory limit of 400 MB" in hog["error"]
     assert 400 <= hog["peak_mem_mb"] < 1500 and hog["wall_time_s"] < 20
     assert runs["default"]["status"] == "ok"
+
+
+def test_ctrl_c_cancels_workers_and_resumes(write_suite, tmp_path):
+    pid_file = tmp_path / "pids"
+    path = write_suite(suite_text(
+        f"[{{name: 'plugin_strategies:SleepStrategy', seconds: 1.5, pid_file: '{pid_file}'}}]",
+        seeds=4))
+    db = tmp_path / "r.db"
+    cmd = [sys.executable, "-m", "harness.cli", "run", "--suite", str(path), "--db", str(db),
+           "--jobs", "1"]
+    harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while _stored(db) < 1 and time.time() < deadline:
+        time.sleep(0.05)
+    while len(pid_file.read_text().splitlines()) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    harness.send_signal(signal.SIGINT)
+    out, err = harness.communicate(timeout=30)
+    assert harness.returncode == 130
+    assert "interrupted; finished runs are stored" in err and "Traceback" not in err
+    worker_pids = [int(line.split()[0]) for line in pid_file.read_text().splitlines()]
+    time.sleep(0.5)
+    assert [pid for pid in worker_pids if _alive(pid)] == []
+    stored = _stored(db)
+    assert stored == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM suites").fetchone()[0] == "interrupted"
+    proc = run_cli("run", "--suite", str(path), "--db", str(db))
+    assert proc.returncode == 0 and "3 run(s) executed, 1 already stored" in proc.stdout
