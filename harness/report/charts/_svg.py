@@ -1,0 +1,37 @@
+"""Matplotlib figures as inline SVG text (no files, no network at view time)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def new_figure(width: float = 6.4, height: float = 3.6) -> tuple[Any, Any]:
+    """A (figure, axes) pair on the non-interactive Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_subplot(1, 1, 1)
+    return fig, ax
+
+
+def figure_to_svg(fig: Any) -> str:
+    """The figure as an ``<svg>`` element (XML header dropped), text kept as text."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "harness"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def color_for(names: list[str]) -> dict[str, str]:
+    """A stable colour per name (strategy), in the order given."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
