@@ -38,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="start each worker as a fresh interpreter instead of forking a warm "
                           "copy of the harness (slower start, for debugging)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--no-report", action="store_true", help="do not write the HTML report")
+    _report_args(run)
+
+    report = sub.add_parser("report", help="write the HTML report of a suite from the store")
+    report.add_argument("--suite", default=None,
+                        help="suite name as stored (default: the suite run last)")
+    _db_arg(report)
+    _report_args(report)
 
     lst = sub.add_parser("list", help="list strategies, datasets, models or suites")
     lst.add_argument("what", choices=["strategies", "datasets", "models", "suites"])
@@ -55,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--suite", default=None, help="only this suite's runs")
     _db_arg(export)
     return parser
+
+
+def _report_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("reports"),
+                        help="reports folder; the report goes to OUT/<suite>/index.html "
+                             "(default: reports)")
+    parser.add_argument("--no-learning-curves", action="store_true",
+                        help="skip the learning curves (they refit each best model)")
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +91,8 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``harness`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "list": _cmd_list, "show": _cmd_show, "export": _cmd_export}
+    handlers = {"run": _cmd_run, "report": _cmd_report, "list": _cmd_list, "show": _cmd_show,
+                "export": _cmd_export}
     try:
         return handlers[args.command](args)
     except UserError as exc:
@@ -114,7 +131,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  {run['status']}: {run['dataset']}/{run['model']}/{run['strategy']}/"
               f"seed={run['seed']} (run {run['id']}): {first_line[0] if first_line else ''}",
               file=sys.stderr)
+    if not args.no_report and outcome.runs:
+        path = _write_report(args, suite.name)
+        print(f"report: {path}")
     return EXIT_OK if outcome.exit_code == 0 else EXIT_RUN_FAILURES
+
+
+def _write_report(args: argparse.Namespace, suite: str | None) -> Path:
+    from harness.report import write_report
+
+    return write_report(db=args.db, suite=suite, out_dir=args.out,
+                        learning_curves=not args.no_learning_curves)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    print(f"report: {_write_report(args, args.suite)}")
+    return EXIT_OK
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

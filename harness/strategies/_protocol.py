@@ -37,10 +37,15 @@ class Problem:
 
     def splitter(self, seed: int) -> Any:
         """The CV splitter for this problem and seed (stratified for classification)."""
-        from sklearn.model_selection import KFold, StratifiedKFold
+        return cv_splitter(self.task, self.cv, seed)
 
-        cls = StratifiedKFold if self.task == "classification" else KFold
-        return cls(n_splits=self.cv, shuffle=True, random_state=seed)
+
+def cv_splitter(task: str, n_splits: int, seed: int) -> Any:
+    """Shuffled K-fold (stratified for classification) seeded with the run's seed."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    cls = StratifiedKFold if task == "classification" else KFold
+    return cls(n_splits=n_splits, shuffle=True, random_state=seed)
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""The data every analysis starts from: a suite's runs, trials and suite-run records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from harness.store import ResultStore
+
+
+@dataclass(frozen=True)
+class SuiteData:
+    """Runs and trials of one suite, as of its latest configuration."""
+
+    suite: str
+    runs: pd.DataFrame
+    trials: pd.DataFrame
+    suite_runs: list[dict[str, Any]]
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        return self.suite_runs[-1] if self.suite_runs else None
+
+    @property
+    def problems(self) -> list[str]:
+        return list(dict.fromkeys(self.runs["problem"])) if len(self.runs) else []
+
+    @property
+    def strategies(self) -> list[str]:
+        return list(dict.fromkeys(self.runs["strategy"])) if len(self.runs) else []
+
+
+def problem_label(dataset: str, model: str) -> str:
+    """How a (dataset, model) pair is named in the report."""
+    return f"{dataset} / {model}"
+
+
+def load_suite_data(store: ResultStore, suite: str) -> SuiteData:
+    """The suite's runs under its latest configuration (older configurations left out)."""
+    suite_runs = store.suites(suite)
+    runs = store.runs_frame(suite=suite)
+    trials = store.trials_frame(suite=suite)
+    if suite_runs:
+        latest_hash = suite_runs[-1]["config_hash"]
+        same = {s["id"] for s in suite_runs if s["config_hash"] == latest_hash}
+        runs = runs[runs["suite_id"].isin(same)].reset_index(drop=True)
+        suite_runs = [s for s in suite_runs if s["id"] in same]
+    runs = runs.assign(problem=[problem_label(d, m) for d, m in zip(runs["dataset"],
+                                                                     runs["model"],
+                                                                     strict=True)])
+    trials = trials[trials["run_id"].isin(runs["id"])].reset_index(drop=True)
+    trials = trials.assign(problem=[problem_label(d, m) for d, m in zip(trials["dataset"],
+                                                                         trials["model"],
+                                                                         strict=True)])
+    return SuiteData(suite=suite, runs=runs, trials=trials, suite_runs=suite_runs)

@@ -1,0 +1,112 @@
+"""Anytime curves: best-so-far CV score against wall-clock seconds, over seeds.
+
+For halving-style strategies only trials at a run's highest fidelity count, since scores on
+subsamples do not compare with full-data scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+GRID_POINTS = 60
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Median and interquartile band of the best-so-far score on a shared time grid."""
+
+    strategy: str
+    times: list[float]
+    median: list[float | None]
+    q25: list[float | None]
+    q75: list[float | None]
+    seeds: int
+    time_to_target: float | None
+
+
+@dataclass(frozen=True)
+class ProblemCurves:
+    problem: str
+    budget_s: float
+    target: float | None
+    curves: list[Curve]
+
+
+def _full_fidelity(trials: pd.DataFrame) -> pd.DataFrame:
+    samples = trials["fidelity"].map(lambda f: f.get("n_samples") if isinstance(f, dict)
+                                     else None)
+    if samples.notna().any():
+        keep = samples.isna() | (samples == samples.groupby(trials["run_id"]).transform("max"))
+        return trials[keep]
+    return trials
+
+
+def best_so_far(trials: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+    """One run's best-so-far mean CV score at each time (NaN before its first scored trial)."""
+    scored = _full_fidelity(trials).dropna(subset=["mean_cv_score"]).sort_values("elapsed_s")
+    out = np.full(times.shape, np.nan)
+    if scored.empty:
+        return out
+    elapsed = scored["elapsed_s"].to_numpy(float)
+    running = np.maximum.accumulate(scored["mean_cv_score"].to_numpy(float))
+    index = np.searchsorted(elapsed, times, side="right") - 1
+    has = index >= 0
+    out[has] = running[index[has]]
+    return out
+
+
+def _nan_to_none(values: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in values]
+
+
+def anytime_curves(runs: pd.DataFrame, trials: pd.DataFrame, problem: str, *,
+                   target_fraction: float = 0.99) -> ProblemCurves:
+    """Every strategy's curve on ``problem``, and its time to reach ``target_fraction`` of
+    the best final score any strategy reached (None if never)."""
+    subset = runs[runs["problem"] == problem]
+    budget = float(subset["budget_s"].max()) if len(subset) else 0.0
+    times = np.linspace(0.0, max(budget, 1e-9), GRID_POINTS)
+    by_run = {rid: group for rid, group in trials[trials["problem"] == problem].groupby("run_id")}
+    matrices: dict[str, np.ndarray] = {}
+    for strategy, group in subset.groupby("strategy", sort=False):
+        rows = [best_so_far(by_run[rid], times) for rid in group["id"] if rid in by_run]
+        if rows:
+            matrices[str(strategy)] = np.vstack(rows)
+    finals = [np.nanmax(m[:, -1]) for m in matrices.values() if np.isfinite(m[:, -1]).any()]
+    target = None
+    if finals:
+        best = float(max(finals))
+        target = best - (1 - target_fraction) * abs(best)
+    curves = []
+    for strategy, matrix in matrices.items():
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                enough = np.isfinite(matrix).sum(axis=0) * 2 >= matrix.shape[0]
+                median = np.where(enough, np.nanmedian(matrix, axis=0), np.nan)
+                q25 = np.where(enough, np.nanpercentile(matrix, 25, axis=0), np.nan)
+                q75 = np.where(enough, np.nanpercentile(matrix, 75, axis=0), np.nan)
+        reached = None
+        if target is not None:
+            hits = np.flatnonzero(np.isfinite(median) & (median >= target))
+            reached = float(times[hits[0]]) if hits.size else None
+        curves.append(Curve(strategy, [float(t) for t in times], _nan_to_none(median),
+                            _nan_to_none(q25), _nan_to_none(q75), matrix.shape[0], reached))
+    return ProblemCurves(problem, budget, target, curves)
+
+
+def best_so_far_at(runs: pd.DataFrame, trials: pd.DataFrame, fraction: float) -> pd.DataFrame:
+    """Each run's best-so-far CV score at ``fraction`` of its budget: columns problem,
+    strategy, seed, score (NaN when it had no scored trial yet)."""
+    by_run = {rid: group for rid, group in trials.groupby("run_id")}
+    rows = []
+    for run in runs.itertuples():
+        at = np.array([fraction * float(run.budget_s) if fraction < 1 else np.inf])
+        score = best_so_far(by_run[run.id], at)[0] if run.id in by_run else np.nan
+        rows.append((run.problem, run.strategy, run.seed, score))
+    return pd.DataFrame(rows, columns=["problem", "strategy", "seed", "score"])

@@ -1,0 +1,37 @@
+"""Hyperparameter importance bars and partial-dependence plots."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.analysis.importance import Importance
+from harness.report.charts._svg import figure_to_svg
+
+
+def importance_svg(data: Importance) -> str:
+    """Permutation importance (bars with std) beside partial dependence on the top ones."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    panels = 1 + len(data.dependence)
+    fig = Figure(figsize=(3.2 * panels, 3.0))
+    axes = [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
+    names = [name for name, _, _ in data.importances][::-1]
+    means = [mean for _, mean, _ in data.importances][::-1]
+    stds = [std for _, _, std in data.importances][::-1]
+    axes[0].barh(names, means, xerr=stds, color="#1f77b4", alpha=0.8)
+    axes[0].set_xlabel("permutation importance")
+    axes[0].tick_params(axis="y", labelsize=8)
+    for ax, dep in zip(axes[1:], data.dependence, strict=True):
+        if dep.categorical:
+            ax.bar([str(v) for v in dep.values], dep.score, color="#ff7f0e", alpha=0.8)
+            ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+        else:
+            ax.plot(np.array(dep.values, dtype=float), dep.score, color="#ff7f0e")
+        ax.set_xlabel(dep.name)
+        ax.set_ylabel("predicted CV score", fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return figure_to_svg(fig)

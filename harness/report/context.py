@@ -1,0 +1,224 @@
+"""The report context: every number from ``harness.analysis`` turned into plain, display-ready
+data (text, sort keys, marks) and inline SVG charts. Templates only lay it out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.analysis import (
+    SuiteData,
+    anytime_curves,
+    cost_points,
+    critical_difference,
+    hyperparameter_importance,
+    leaderboard,
+    learning_curve_of_best,
+    mean_score_table,
+    normalized_scores,
+    overfitting_gaps,
+    pairwise_comparisons,
+    recommend,
+    test_scores_by_strategy,
+    win_tie_loss,
+    win_tie_loss_counts,
+)
+from harness.analysis.leaderboard import Estimate
+from harness.report.charts._svg import color_for
+from harness.report.charts.critical_difference import critical_difference_svg
+from harness.report.charts.importance import importance_svg
+from harness.report.charts.lines import anytime_svg, learning_svg
+from harness.report.charts.points import gap_svg, pareto_svg, variance_svg
+
+FAILED = ("failed", "timeout", "memout", "skipped")
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:.{digits}f}" if abs(value) < 1e5 else f"{value:.3g}"
+
+
+def _cell(text: str, sort: float | None, best: bool = False) -> dict[str, Any]:
+    return {"text": text, "sort": "" if sort is None or pd.isna(sort) else f"{sort:.10g}",
+            "best": best}
+
+
+def _estimate_cells(est: Estimate, best_mean: bool, best_median: bool) -> list[dict[str, Any]]:
+    mean = _num(est.mean) if est.ci95 is None else f"{_num(est.mean)} ± {_num(est.ci95)}"
+    return [_cell(mean, est.mean, best_mean), _cell(_num(est.median), est.median, best_median)]
+
+
+def _when(timestamp: float | None) -> str:
+    if not timestamp:
+        return "–"
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _header(data: SuiteData) -> dict[str, Any]:
+    latest = data.latest or {}
+    config = latest.get("config") or {}
+    budget = config.get("budget", {})
+    runs = data.runs
+    fingerprints = (runs.drop_duplicates("dataset")[["dataset", "fingerprint"]]
+                    .itertuples(index=False) if len(runs) else [])
+    metrics = sorted(set(runs["metric"])) if len(runs) else [config.get("metric") or "–"]
+    machine = latest.get("machine") or {}
+    return {
+        "suite": data.suite,
+        "source": latest.get("source") or "",
+        "started": _when(data.suite_runs[0]["started_at"] if data.suite_runs else None),
+        "finished": _when(latest.get("finished_at")),
+        "status": latest.get("status", "–"),
+        "budget": f"{budget.get('time_s', '–')} s per run"
+                  + (f", at most {budget['max_trials']} trials" if budget.get("max_trials")
+                     else ""),
+        "cores": config.get("n_jobs", "–"),
+        "seeds": ", ".join(str(s) for s in config.get("seeds", [])) or "–",
+        "metric": ", ".join(metrics),
+        "cv": config.get("cv", "–"),
+        "test_size": config.get("test_size", "–"),
+        "machine": f"{machine.get('cpu', '–')}, {machine.get('cores', '–')} cores, "
+                   f"{machine.get('memory_gb', '–')} GB",
+        "host": machine.get("host", "–"),
+        "commit": latest.get("git_commit") or "unknown",
+        "versions": sorted((latest.get("package_versions") or {}).items()),
+        "fingerprints": [{"dataset": d, "fingerprint": f} for d, f in fingerprints],
+        "n_runs": len(runs),
+        "n_trials": len(data.trials),
+        "statuses": runs["status"].value_counts().to_dict() if len(runs) else {},
+    }
+
+
+def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir: Path | None,
+             learning_curves: bool) -> dict[str, Any]:
+    runs = data.runs
+    metric = str(runs.loc[runs["problem"] == problem, "metric"].iloc[0])
+    rows = []
+    for row in leaderboard(runs, problem):
+        b = row.best
+        rows.append({"strategy": row.strategy, "cells": [
+            _cell(str(row.runs), row.runs),
+            *_estimate_cells(row.cv, "cv_mean" in b, "cv_median" in b),
+            *_estimate_cells(row.test, "test_mean" in b, "test_median" in b),
+            _cell(_num(row.wall_s, 2), row.wall_s, "wall_s" in b),
+            _cell(_num(row.cpu_s, 2), row.cpu_s, "cpu_s" in b),
+            _cell(_num(row.peak_mem_mb, 0), row.peak_mem_mb, "peak_mem_mb" in b),
+            _cell(_num(row.trials, 1), row.trials),
+            _cell(str(row.failures), row.failures),
+            _cell(str(row.timeouts), row.timeouts),
+        ]})
+    curves = anytime_curves(runs, data.trials, problem)
+    has_curves = any(any(v is not None for v in c.median) for c in curves.curves)
+    scores = test_scores_by_strategy(runs, problem)
+    points = cost_points(runs, problem)
+    importance = hyperparameter_importance(data.trials, problem)
+    learning = learning_curve_of_best(runs, problem, base_dir=base_dir) if learning_curves \
+        else None
+    return {
+        "name": problem,
+        "metric": metric,
+        "leaderboard": rows,
+        "anytime_svg": anytime_svg(curves, colors, metric) if has_curves else None,
+        "time_to_target": [{"strategy": c.strategy,
+                            "text": "not reached" if c.time_to_target is None
+                            else f"{c.time_to_target:.1f} s",
+                            "sort": c.time_to_target} for c in curves.curves],
+        "target": _num(curves.target),
+        "variance_svg": variance_svg(scores, colors, metric) if scores else None,
+        "pareto_svg": pareto_svg(points, colors, metric) if points else None,
+        "cost": [{"strategy": p.strategy, "wall": _num(p.wall_s, 2),
+                  "score": _num(p.test_score), "per_s": _num(p.trials_per_s, 2),
+                  "pareto": p.pareto} for p in points],
+        "importance_svg": importance_svg(importance) if importance.importances else None,
+        "importance_note": importance.note,
+        "importance": [{"name": n, "mean": _num(m), "std": _num(s)}
+                       for n, m, s in importance.importances],
+        "surrogate_r2": _num(importance.surrogate_r2, 3),
+        "importance_trials": importance.n_trials,
+        "learning_svg": learning_svg(learning) if learning and learning.sizes else None,
+        "learning_note": ("learning curves were not computed (--no-learning-curves)"
+                          if learning is None else learning.note),
+        "learning_of": (f"{learning.strategy}: {learning.params or 'defaults'}"
+                        if learning and learning.strategy else ""),
+    }
+
+
+def _significance(data: SuiteData) -> dict[str, Any]:
+    runs = data.runs
+    strategies = data.strategies
+    scores = runs[["problem", "strategy", "seed", "test_score"]].rename(
+        columns={"test_score": "score"})
+    results = pairwise_comparisons(scores)
+    if len(strategies) < 2 or not results:
+        return {"note": "significance needs at least two strategies with scored runs",
+                "matrix": [], "strategies": strategies, "pairs": [], "cd_svg": None,
+                "cd_note": None}
+    matrix = win_tie_loss(results, strategies)
+    counts = win_tie_loss_counts(results, strategies)
+    cd = critical_difference(mean_score_table(runs))
+    return {
+        "note": None,
+        "strategies": strategies,
+        "matrix": [{"strategy": s, "cells": [matrix[s][o] for o in strategies],
+                    "counts": "{}/{}/{}".format(*counts[s])} for s in strategies],
+        "pairs": [{"a": r.a, "b": r.b, "test": r.test, "n": r.n, "p": f"{r.p_value:.3g}",
+                   "p_holm": f"{r.p_holm:.3g}", "diff": _num(r.median_diff),
+                   "outcome": r.outcome} for r in results],
+        "cd_svg": critical_difference_svg(cd) if cd is not None else None,
+        "cd_note": None if cd is not None else
+        "the critical-difference diagram needs at least three problems with every "
+        "strategy scored",
+        "friedman_p": f"{cd.friedman_p:.3g}" if cd is not None else None,
+    }
+
+
+def _normalized(data: SuiteData) -> dict[str, Any]:
+    norm = normalized_scores(data.runs)
+    return {
+        "problems": norm.problems,
+        "note": norm.note,
+        "rows": [{"strategy": r.strategy,
+                  "cells": [_cell(_num(r.per_problem.get(p), 3), r.per_problem.get(p))
+                            for p in norm.problems],
+                  "mean": _cell(_num(r.mean, 3), r.mean),
+                  "rank": _cell(_num(r.mean_rank, 2), r.mean_rank)} for r in norm.rows],
+    }
+
+
+def _failures(data: SuiteData) -> list[dict[str, Any]]:
+    failed = data.runs[data.runs["status"].isin(FAILED)]
+    return [{"id": int(r.id), "problem": r.problem, "strategy": r.strategy, "seed": int(r.seed),
+             "status": r.status, "trials": int(r.n_trials), "error": r.error or ""}
+            for r in failed.itertuples()]
+
+
+def build_context(data: SuiteData, *, base_dir: Path | None = None,
+                  learning_curves: bool = True) -> dict[str, Any]:
+    """Everything the templates show, as plain data and SVG strings."""
+    colors = color_for(data.strategies)
+    problems = [_problem(data, p, colors, base_dir=base_dir, learning_curves=learning_curves)
+                for p in data.problems]
+    gaps = overfitting_gaps(data.runs) if len(data.runs) else []
+    recommendations = recommend(data.runs, data.trials) if len(data.runs) else []
+    return {
+        "header": _header(data),
+        "problems": problems,
+        "normalized": _normalized(data) if len(data.runs) else None,
+        "significance": _significance(data) if len(data.runs) else None,
+        "gap_svg": gap_svg(gaps, data.problems, colors) if any(g.mean is not None
+                                                               for g in gaps) else None,
+        "gaps": [{"strategy": g.strategy,
+                  "cells": [_cell(_num(g.per_problem.get(p)), g.per_problem.get(p))
+                            for p in data.problems],
+                  "mean": _cell(_num(g.mean), g.mean)} for g in gaps],
+        "problem_names": data.problems,
+        "recommendations": [{"fraction": f"{r.fraction:.0%}", "strategy": r.strategy or "–",
+                             "rank": _num(r.mean_rank, 2), "summary": r.summary}
+                            for r in recommendations],
+        "failures": _failures(data),
+        "colors": colors,
+    }

@@ -1,0 +1,57 @@
+"""Render the report context with the Jinja2 templates into one self-contained HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+DEFAULT_REPORTS_DIR = Path("reports")
+
+
+def _environment(templates_dir: Path) -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    if not (templates_dir / "index.html.j2").exists():
+        raise UserError(f"report templates not found in {templates_dir}; install the harness "
+                        "from its checkout (pip install -e .)")
+    return Environment(loader=FileSystemLoader(templates_dir),
+                       autoescape=select_autoescape(["html", "j2"], default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(context: dict[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> str:
+    """The report page as HTML text."""
+    return _environment(templates_dir).get_template("index.html.j2").render(**context)
+
+
+def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_REPORTS_DIR,
+                 learning_curves: bool = True) -> Path:
+    """Build and write ``<out_dir>/<suite>/index.html`` from the store; returns its path.
+
+    ``suite`` defaults to the suite run most recently.
+    """
+    from harness.analysis import load_suite_data
+    from harness.report.context import build_context
+    from harness.store import ResultStore
+
+    with ResultStore(db, create=False) as store:
+        names = [s["name"] for s in store.suites()]
+        if not names:
+            raise UserError(f"{db} holds no suite runs yet; run a suite first (harness run)")
+        name = suite or names[-1]
+        if name not in names:
+            raise UserError(f"no suite {name!r} in {db}; stored suites: "
+                            f"{', '.join(dict.fromkeys(names))}")
+        data = load_suite_data(store, name)
+    latest = data.latest or {}
+    base_dir = Path(latest["source"]).parent if latest.get("source") else None
+    html = render_html(build_context(data, base_dir=base_dir, learning_curves=learning_curves))
+    path = out_dir / name / "index.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
