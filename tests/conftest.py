@@ -12,8 +12,10 @@ TESTS_DIR = Path(__file__).parent
 
 
 @pytest.fixture(autouse=True)
-def _plugins_importable(monkeypatch):
-    """Worker processes inherit PYTHONPATH, so they can import plugin_strategies too."""
+def _plugins_importable(monkeypatch, tmp_path):
+    """Worker processes inherit PYTHONPATH, so they can import plugin_strategies too; each
+    test runs in its own folder, so default outputs (reports/, results/) land there."""
+    monkeypatch.chdir(tmp_path)
     paths = [str(TESTS_DIR), os.environ.get("PYTHONPATH")]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, paths)))
 
@@ -32,6 +34,7 @@ def write_suite(tmp_path):
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600
             ) -> subprocess.CompletedProcess[str]:
-    """Run the ``harness`` command as a user would (a separate process)."""
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True,
+    """Run the ``harness`` command as a user would (a separate process, in the test's
+    folder unless ``cwd`` says otherwise)."""
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=timeout, env=os.environ.copy())

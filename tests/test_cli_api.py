@@ -155,8 +155,9 @@ def test_grid_through_the_harness_equals_gridsearchcv(write_suite, tmp_path):
 
 @pytest.mark.slow
 def test_smoke_suite_runs_every_strategy(tmp_path):
-    proc = run_cli("run", "--db", str(tmp_path / "smoke.db"), "--quiet")
+    proc = run_cli("run", "--db", str(tmp_path / "smoke.db"), "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "reports" / "smoke" / "index.html").exists()
     runs = harness.load_results(tmp_path / "smoke.db", suite="smoke").runs
     assert set(runs["strategy"]) == {"default", "grid", "random", "halving", "bayes",
                                      "coarse-to-fine"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,13 @@ class SuiteData:
     @property
     def latest(self) -> dict[str, Any] | None:
         return self.suite_runs[-1] if self.suite_runs else None
+
+    @cached_property
+    def traces(self) -> dict[int, Any]:
+        """Best-so-far trace of every run (see ``curves.run_traces``), computed once."""
+        from harness.analysis.curves import run_traces
+
+        return run_traces(self.trials)
 
     @property
     def problems(self) -> list[str]:

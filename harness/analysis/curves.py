@@ -44,14 +44,26 @@ def _full_fidelity(trials: pd.DataFrame) -> pd.DataFrame:
     return trials
 
 
-def best_so_far(trials: pd.DataFrame, times: np.ndarray) -> np.ndarray:
-    """One run's best-so-far mean CV score at each time (NaN before its first scored trial)."""
-    scored = _full_fidelity(trials).dropna(subset=["mean_cv_score"]).sort_values("elapsed_s")
+Trace = tuple[np.ndarray, np.ndarray]  # (elapsed seconds, best-so-far score), sorted by time
+
+
+def run_traces(trials: pd.DataFrame) -> dict[int, Trace]:
+    """Each run's best-so-far trace over its scored full-fidelity trials, computed once."""
+    scored = _full_fidelity(trials).dropna(subset=["mean_cv_score"])
+    scored = scored.sort_values(["run_id", "elapsed_s"], kind="stable")
+    traces = {}
+    for run_id, group in scored.groupby("run_id", sort=False):
+        traces[int(run_id)] = (group["elapsed_s"].to_numpy(float),
+                               np.maximum.accumulate(group["mean_cv_score"].to_numpy(float)))
+    return traces
+
+
+def best_so_far(trace: Trace | None, times: np.ndarray) -> np.ndarray:
+    """A run's best-so-far score at each time (NaN before its first scored trial)."""
     out = np.full(times.shape, np.nan)
-    if scored.empty:
+    if trace is None:
         return out
-    elapsed = scored["elapsed_s"].to_numpy(float)
-    running = np.maximum.accumulate(scored["mean_cv_score"].to_numpy(float))
+    elapsed, running = trace
     index = np.searchsorted(elapsed, times, side="right") - 1
     has = index >= 0
     out[has] = running[index[has]]
@@ -62,17 +74,16 @@ def _nan_to_none(values: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in values]
 
 
-def anytime_curves(runs: pd.DataFrame, trials: pd.DataFrame, problem: str, *,
+def anytime_curves(runs: pd.DataFrame, traces: dict[int, Trace], problem: str, *,
                    target_fraction: float = 0.99) -> ProblemCurves:
-    """Every strategy's curve on ``problem``, and its time to reach ``target_fraction`` of
-    the best final score any strategy reached (None if never)."""
+    """Every strategy's curve on ``problem`` (``traces`` from :func:`run_traces`), and its
+    time to reach ``target_fraction`` of the best final score any strategy reached."""
     subset = runs[runs["problem"] == problem]
     budget = float(subset["budget_s"].max()) if len(subset) else 0.0
     times = np.linspace(0.0, max(budget, 1e-9), GRID_POINTS)
-    by_run = {rid: group for rid, group in trials[trials["problem"] == problem].groupby("run_id")}
     matrices: dict[str, np.ndarray] = {}
     for strategy, group in subset.groupby("strategy", sort=False):
-        rows = [best_so_far(by_run[rid], times) for rid in group["id"] if rid in by_run]
+        rows = [best_so_far(traces[rid], times) for rid in group["id"] if rid in traces]
         if rows:
             matrices[str(strategy)] = np.vstack(rows)
     finals = [np.nanmax(m[:, -1]) for m in matrices.values() if np.isfinite(m[:, -1]).any()]
@@ -100,13 +111,13 @@ def anytime_curves(runs: pd.DataFrame, trials: pd.DataFrame, problem: str, *,
     return ProblemCurves(problem, budget, target, curves)
 
 
-def best_so_far_at(runs: pd.DataFrame, trials: pd.DataFrame, fraction: float) -> pd.DataFrame:
+def best_so_far_at(runs: pd.DataFrame, traces: dict[int, Trace], fraction: float
+                   ) -> pd.DataFrame:
     """Each run's best-so-far CV score at ``fraction`` of its budget: columns problem,
     strategy, seed, score (NaN when it had no scored trial yet)."""
-    by_run = {rid: group for rid, group in trials.groupby("run_id")}
     rows = []
     for run in runs.itertuples():
         at = np.array([fraction * float(run.budget_s) if fraction < 1 else np.inf])
-        score = best_so_far(by_run[run.id], at)[0] if run.id in by_run else np.nan
+        score = best_so_far(traces.get(run.id), at)[0]
         rows.append((run.problem, run.strategy, run.seed, score))
     return pd.DataFrame(rows, columns=["problem", "strategy", "seed", "score"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,12 @@ def learning_curve_of_best(runs: pd.DataFrame, problem: str, *, base_dir: Path |
     except (UserError, OSError) as exc:
         return note(f"the dataset is not available here: {exc}")
     estimator = MODELS[spec["model"]].build(spec["task"], seed=int(spec["seed"]), params=params)
-    sizes, train, test = learning_curve(
-        estimator, X, y, cv=cv_splitter(spec["task"], int(spec["cv"]), int(spec["seed"])),
-        scoring=spec["metric"], train_sizes=np.linspace(0.1, 1.0, points), n_jobs=1,
-        error_score=np.nan)
+    with warnings.catch_warnings():  # sizes too small for a configuration score NaN
+        warnings.simplefilter("ignore")
+        sizes, train, test = learning_curve(
+            estimator, X, y, cv=cv_splitter(spec["task"], int(spec["cv"]), int(spec["seed"])),
+            scoring=spec["metric"], train_sizes=np.linspace(0.1, 1.0, points), n_jobs=1,
+            error_score=np.nan)
     return LearningCurve(problem, str(best["strategy"]), params, [int(s) for s in sizes],
                          [float(v) for v in np.nanmean(train, axis=1)],
                          [float(v) for v in np.nanstd(train, axis=1)],

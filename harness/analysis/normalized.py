@@ -39,7 +39,7 @@ def normalized_scores(runs: pd.DataFrame, *, score: str = "test_score") -> Norma
     if BASELINE not in strategies:
         note = ("normalized scores need the random strategy as the baseline; it is not in "
                 "this suite")
-    skipped = []
+    skipped, degenerate = [], []
     for problem in problems:
         subset = runs[(runs["problem"] == problem) & runs[score].notna()]
         random_scores = subset.loc[subset["strategy"] == BASELINE, score]
@@ -50,13 +50,20 @@ def normalized_scores(runs: pd.DataFrame, *, score: str = "test_score") -> Norma
             continue
         best, baseline = float(subset[score].max()), float(random_scores.median())
         span = best - baseline
+        if span <= 0:
+            degenerate.append(problem)
+            continue
         for strategy, group in subset.groupby("strategy", sort=False):
-            values = (best - group[score].to_numpy(float)) / span if span > 0 else \
-                np.where(group[score].to_numpy(float) >= best, 0.0, np.nan)
-            per[str(strategy)][problem] = float(np.nanmean(values)) if np.isfinite(
-                values).any() else None
+            values = (best - group[score].to_numpy(float)) / span
+            per[str(strategy)][problem] = float(np.mean(values))
+    notes = []
     if skipped:
-        note = f"no scored random-search run on: {', '.join(skipped)}"
+        notes.append(f"no scored random-search run on: {', '.join(skipped)}")
+    if degenerate:
+        notes.append("the random-search median is the best score reached, so the scale is "
+                     f"undefined, on: {', '.join(degenerate)}")
+    if notes:
+        note = "; ".join(notes)
     ranks = mean_ranks(runs, score=score)
     rows = []
     for strategy in strategies:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harness.analysis.curves import best_so_far_at
+from harness.analysis.curves import Trace, best_so_far_at
 from harness.analysis.statistics import PairwiseResult, pairwise_comparisons
 
 
@@ -31,14 +31,15 @@ def _outcome(results: list[PairwiseResult], pick: str, other: str) -> str | None
     return None
 
 
-def recommend(runs: pd.DataFrame, trials: pd.DataFrame, *,
+def recommend(runs: pd.DataFrame, traces: dict[int, Trace], *,
               fractions: tuple[float, ...] = (0.25, 0.5, 1.0),
               alpha: float = 0.05) -> list[Recommendation]:
     """For each budget fraction: the strategy with the best mean rank of its best-so-far CV
-    score over problems, and which strategies it beats or ties (Holm-corrected tests)."""
+    score (``traces`` from ``run_traces``) over problems, and which strategies it beats or
+    ties (Holm-corrected tests)."""
     out = []
     for fraction in fractions:
-        at = best_so_far_at(runs, trials, fraction)
+        at = best_so_far_at(runs, traces, fraction)
         table = at.pivot_table(index="problem", columns="strategy", values="score",
                                aggfunc="median", sort=False)
         table = table.dropna(axis=1, how="all")

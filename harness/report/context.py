@@ -111,7 +111,7 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
             _cell(str(row.failures), row.failures),
             _cell(str(row.timeouts), row.timeouts),
         ]})
-    curves = anytime_curves(runs, data.trials, problem)
+    curves = anytime_curves(runs, data.traces, problem)
     has_curves = any(any(v is not None for v in c.median) for c in curves.curves)
     scores = test_scores_by_strategy(runs, problem)
     points = cost_points(runs, problem)
@@ -203,7 +203,7 @@ def build_context(data: SuiteData, *, base_dir: Path | None = None,
     problems = [_problem(data, p, colors, base_dir=base_dir, learning_curves=learning_curves)
                 for p in data.problems]
     gaps = overfitting_gaps(data.runs) if len(data.runs) else []
-    recommendations = recommend(data.runs, data.trials) if len(data.runs) else []
+    recommendations = recommend(data.runs, data.traces) if len(data.runs) else []
     return {
         "header": _header(data),
         "problems": problems,

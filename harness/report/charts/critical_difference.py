@@ -30,7 +30,9 @@ def critical_difference_svg(cd: CriticalDifference) -> str:
     margin = 0.15 * k
     x_min, x_max = 1 - margin, max(k, 1 + cd.cd) + margin
     height = 0.3 * (top - bottom) + 0.4
-    fig, ax = new_figure(width=6.4, height=height)
+    # names hang outside the axes, left and right: keep wide side margins for them
+    fig, ax = new_figure(width=8.0, height=height, left=0.24, right=0.76, bottom=0.02,
+                         top=0.98)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(bottom, top)
     ax.set_axis_off()

@@ -16,7 +16,9 @@ def importance_svg(data: Importance) -> str:
     from matplotlib.figure import Figure
 
     panels = 1 + len(data.dependence)
-    fig = Figure(figsize=(3.2 * panels, 3.0))
+    fig = Figure(figsize=(3.4 * panels, 3.0))
+    fig.subplots_adjust(left=0.16 / panels * 1.6, right=0.98, bottom=0.2, top=0.95,
+                        wspace=0.45)
     axes = [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
     names = [name for name, _, _ in data.importances][::-1]
     means = [mean for _, mean, _ in data.importances][::-1]
@@ -33,5 +35,4 @@ def importance_svg(data: Importance) -> str:
         ax.set_xlabel(dep.name)
         ax.set_ylabel("predicted CV score", fontsize=8)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
     return figure_to_svg(fig)

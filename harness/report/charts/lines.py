@@ -15,7 +15,7 @@ def _arr(values: list[float | None]) -> np.ndarray:
 
 def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str:
     """Best-so-far CV score against seconds: median line and IQR band per strategy."""
-    fig, ax = new_figure(6.4, 3.4)
+    fig, ax = new_figure(6.4, 3.4, left=0.11, bottom=0.15)
     for curve in data.curves:
         t = np.array(curve.times)
         color = colors.get(curve.strategy, "#333333")
@@ -36,7 +36,7 @@ def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str
 
 def learning_svg(curve: LearningCurve) -> str:
     """Train and CV score against training-set size, with ±1 std bands over folds."""
-    fig, ax = new_figure(5.2, 3.2)
+    fig, ax = new_figure(5.2, 3.2, left=0.14, bottom=0.16)
     sizes = np.array(curve.sizes)
     for label, mean, std, color in (("train", curve.train_mean, curve.train_std, "#1f77b4"),
                                     ("cross-validation", curve.cv_mean, curve.cv_std,

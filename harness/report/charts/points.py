@@ -11,7 +11,7 @@ from harness.report.charts._svg import figure_to_svg, new_figure
 def variance_svg(scores: dict[str, list[float]], colors: dict[str, str], metric: str) -> str:
     """Box plot of the final test score per strategy, every seed drawn as a point."""
     names = list(scores)
-    fig, ax = new_figure(max(4.0, 1.0 + 0.9 * len(names)), 3.0)
+    fig, ax = new_figure(max(4.0, 1.0 + 0.9 * len(names)), 3.0, bottom=0.24)
     ax.boxplot([scores[n] for n in names], tick_labels=names, widths=0.5, showfliers=False,
                medianprops={"color": "#222222"})
     rng = np.random.default_rng(0)
@@ -28,7 +28,7 @@ def variance_svg(scores: dict[str, list[float]], colors: dict[str, str], metric:
 
 def pareto_svg(points: list[CostPoint], colors: dict[str, str], metric: str) -> str:
     """Mean test score against mean wall time; the Pareto front joined by a line."""
-    fig, ax = new_figure(5.6, 3.4)
+    fig, ax = new_figure(5.6, 3.4, left=0.14, bottom=0.15)
     for p in points:
         ax.scatter([p.wall_s], [p.test_score], s=50 if p.pareto else 28,
                    color=colors.get(p.strategy, "#333333"),
@@ -48,7 +48,7 @@ def pareto_svg(points: list[CostPoint], colors: dict[str, str], metric: str) -> 
 
 def gap_svg(rows: list[GapRow], problems: list[str], colors: dict[str, str]) -> str:
     """Grouped bars: best CV score minus test score per problem and strategy."""
-    fig, ax = new_figure(max(5.0, 1.5 + 1.4 * len(problems)), 3.2)
+    fig, ax = new_figure(max(5.0, 1.5 + 1.4 * len(problems)), 3.2, bottom=0.2)
     width = 0.8 / max(1, len(rows))
     x = np.arange(len(problems))
     for i, row in enumerate(rows):

@@ -1,0 +1,79 @@
+"""Fill a results store with synthetic runs and trials, for report tests and benchmarks.
+
+The runs look like real ones (statuses, scores improving over time, fidelities, errors) but
+no model is fitted; dataset names are made up unless given, so learning curves are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from harness.execution.process import RunResult
+from harness.plan import RunSpec
+from harness.store import ResultStore
+
+
+def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = ("alpha",),
+               model: str = "random_forest", strategies: Sequence[str] = ("random", "grid"),
+               seeds: Sequence[int] = (0, 1), trials_per_run: int = 20,
+               budget_s: float = 60.0, statuses: Sequence[str] = ("ok",), seed: int = 0,
+               params: dict[str, Sequence[object]] | None = None) -> int:
+    """Write one suite run; returns the number of runs. ``statuses`` cycles over the runs."""
+    rng = np.random.default_rng(seed)
+    params = params or {"n_estimators": [10, 50, 100, 200], "max_depth": [2, 4, 8, 16],
+                        "criterion": ["gini", "entropy"]}
+    config = {"name": suite, "metric": "accuracy", "cv": 3, "test_size": 0.2,
+              "seeds": list(seeds), "budget": {"time_s": budget_s}, "n_jobs": 1,
+              "datasets": [{"name": d} for d in datasets], "models": [{"name": model}],
+              "strategies": [{"name": s} for s in strategies]}
+    n = 0
+    with ResultStore(db) as store:
+        suite_id = store.start_suite(name=suite, source=None, config=config,
+                                     config_hash="synthetic", n_planned=0, git_commit=None,
+                                     package_versions={"python": "3"}, machine={"cores": 2})
+        for d_index, dataset in enumerate(datasets):
+            for s_index, strategy in enumerate(strategies):
+                for seed_value in seeds:
+                    status = statuses[n % len(statuses)]
+                    skill = 0.7 + 0.03 * s_index + 0.02 * d_index
+                    spec = RunSpec(suite=suite, dataset=dataset, dataset_options={},
+                                   fingerprint=f"{d_index:016x}", task="classification",
+                                   model=model, space={}, strategy=strategy,
+                                   strategy_options={}, seed=seed_value, metric="accuracy",
+                                   cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
+                                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None)
+                    trials = []
+                    count = 0 if status == "skipped" else trials_per_run
+                    times = np.sort(rng.uniform(0.02, 0.95, count)) * budget_s
+                    for number in range(count):
+                        folds = np.clip(skill + rng.normal(0, 0.05, 3), 0, 1)
+                        trials.append({
+                            "number": number,
+                            "params": {k: v[rng.integers(len(v))] for k, v in params.items()},
+                            "cv_scores": [float(f) for f in folds],
+                            "mean_cv_score": float(folds.mean()),
+                            "std_cv_score": float(folds.std()),
+                            "fit_time_s": float(rng.uniform(0.01, 1.0)),
+                            "score_time_s": 0.01, "elapsed_s": float(times[number]),
+                            "fidelity": None, "info": {}, "error": None})
+                    best = max(trials, key=lambda t: t["mean_cv_score"], default=None)
+                    ok = status == "ok" and best is not None
+                    result = RunResult(
+                        spec=spec, status=status, trials=trials,
+                        best_params=best["params"] if best else None,
+                        best_cv_score=best["mean_cv_score"] if best else None,
+                        test_score=float(np.clip(skill + rng.normal(0, 0.03), 0, 1))
+                        if ok else None,
+                        wall_time_s=float(budget_s * rng.uniform(0.5, 1.0)),
+                        cpu_time_s=float(budget_s * rng.uniform(0.4, 1.0)),
+                        peak_mem_mb=float(rng.uniform(100, 400)),
+                        error=None if status == "ok" else f"{status}: synthetic error",
+                        host="synthetic", started_at=1.7e9 + n, finished_at=1.7e9 + n + 1)
+                    store.save_run(result, suite_id=suite_id, git_commit=None,
+                                   package_versions={"python": "3"})
+                    n += 1
+        store.finish_suite(suite_id, "finished")
+    return n
