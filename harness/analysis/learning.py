@@ -77,8 +77,7 @@ def learning_curve_of_best(runs: pd.DataFrame, problem: str, *, base_dir: Path |
             estimator, X, y, cv=cv_splitter(spec["task"], int(spec["cv"]), int(spec["seed"])),
             scoring=spec["metric"], train_sizes=np.linspace(0.1, 1.0, points), n_jobs=1,
             error_score=np.nan)
+        stats = [[float(v) for v in f(a, axis=1)] for a in (train, test)
+                 for f in (np.nanmean, np.nanstd)]  # NaN where every fold failed
     return LearningCurve(problem, str(best["strategy"]), params, [int(s) for s in sizes],
-                         [float(v) for v in np.nanmean(train, axis=1)],
-                         [float(v) for v in np.nanstd(train, axis=1)],
-                         [float(v) for v in np.nanmean(test, axis=1)],
-                         [float(v) for v in np.nanstd(test, axis=1)], spec["metric"])
+                         *stats, spec["metric"])
