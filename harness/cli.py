@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--trials", type=int, default=20,
                       help="show the N best trials (0: none, -1: all; default 20)")
 
+    env = sub.add_parser("env", help="foreign environments (auto-sklearn on Python 3.9)")
+    env_sub = env.add_subparsers(dest="env_command", required=True, metavar="ACTION")
+    setup = env_sub.add_parser("setup", help="create an environment ahead of time")
+    setup.add_argument("name", help="environment name (see harness env list)")
+    setup.add_argument("--python", default=None,
+                       help="the interpreter to build it on (default: $HARNESS_PYTHON39, "
+                            "then pyenv, then PATH)")
+    env_sub.add_parser("list", help="each environment, its Python and its packages")
+
     export = sub.add_parser("export", help="write runs and trials as CSV or Parquet")
     export.add_argument("--format", choices=["csv", "parquet"], default="csv")
     export.add_argument("--out", type=Path, default=Path("results") / "export",
@@ -92,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``harness`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "report": _cmd_report, "list": _cmd_list, "show": _cmd_show,
-                "export": _cmd_export}
+                "export": _cmd_export, "env": _cmd_env}
     try:
         return handlers[args.command](args)
     except UserError as exc:
@@ -146,6 +155,37 @@ def _write_report(args: argparse.Namespace, suite: str | None) -> Path:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     print(f"report: {_write_report(args, args.suite)}")
+    return EXIT_OK
+
+
+def _cmd_env(args: argparse.Namespace) -> int:
+    from harness.execution.environments import (
+        ENVIRONMENTS,
+        EnvironmentUnavailable,
+        describe_environments,
+        ensure_environment,
+    )
+
+    if args.env_command == "setup":
+        if args.name not in ENVIRONMENTS:
+            raise UserError(f"unknown environment {args.name!r}; valid: "
+                            f"{', '.join(ENVIRONMENTS)}")
+        try:
+            python = ensure_environment(args.name, python=args.python,
+                                        log=lambda msg: print(msg, flush=True))
+        except EnvironmentUnavailable as exc:
+            print(f"harness: error: {exc}", file=sys.stderr)
+            return EXIT_RUN_FAILURES
+        print(f"{args.name}: ready ({python})")
+        return EXIT_OK
+    for env in describe_environments():
+        state = "ready" if env["ready"] else "not created (harness env setup " + env["name"] + ")"
+        print(f"{env['name']}: {state}\n  path: {env['path']}\n  python: {env['python']}"
+              f"{' from ' + env['base_python'] if env['base_python'] else ''}\n"
+              f"  requires: {', '.join(env['requirements'])}")
+        if env["packages"]:
+            shown = ", ".join(f"{k}=={v}" for k, v in sorted(env["packages"].items()))
+            print(f"  packages: {shown}")
     return EXIT_OK
 
 

@@ -11,3 +11,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 chromium --version
+# auto-sklearn's own Python 3.9 environment (the tests run it for real)
+python -m harness env setup autosklearn

@@ -4,7 +4,12 @@ from harness.analysis._data import SuiteData, load_suite_data, problem_label
 from harness.analysis.cost import CostPoint, GapRow, cost_points, overfitting_gaps
 from harness.analysis.curves import ProblemCurves, anytime_curves, best_so_far_at, run_traces
 from harness.analysis.importance import Importance, hyperparameter_importance
-from harness.analysis.leaderboard import LeaderboardRow, leaderboard, test_scores_by_strategy
+from harness.analysis.leaderboard import (
+    LeaderboardRow,
+    detail_means,
+    leaderboard,
+    test_scores_by_strategy,
+)
 from harness.analysis.learning import LearningCurve, learning_curve_of_best
 from harness.analysis.normalized import mean_ranks, mean_score_table, normalized_scores
 from harness.analysis.recommend import Recommendation, recommend
@@ -21,7 +26,7 @@ from harness.analysis.statistics import (
 __all__ = [
     "CostPoint", "CriticalDifference", "GapRow", "Importance", "LeaderboardRow",
     "LearningCurve", "PairwiseResult", "ProblemCurves", "Recommendation", "SuiteData",
-    "anytime_curves", "best_so_far_at", "cost_points", "critical_difference",
+    "anytime_curves", "detail_means", "best_so_far_at", "cost_points", "critical_difference",
     "holm", "hyperparameter_importance", "leaderboard", "learning_curve_of_best",
     "load_suite_data", "mean_ranks", "mean_score_table", "normalized_scores",
     "overfitting_gaps", "pairwise_comparisons", "problem_label", "recommend", "run_traces",

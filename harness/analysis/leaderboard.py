@@ -94,3 +94,20 @@ def test_scores_by_strategy(runs: pd.DataFrame, problem: str) -> dict[str, list[
     subset = runs[(runs["problem"] == problem) & runs["test_score"].notna()]
     return {str(s): [float(v) for v in g["test_score"]]
             for s, g in subset.groupby("strategy", sort=False)}
+
+
+def detail_means(runs: pd.DataFrame, problem: str) -> tuple[list[str], list[tuple[str, list[
+        float | None]]]]:
+    """Numeric run details (e.g. models tried, ensemble size, candidates) averaged over seeds
+    per strategy on ``problem``: (detail names, [(strategy, values)])."""
+    subset = runs[runs["problem"] == problem]
+    per: dict[str, dict[str, list[float]]] = {}
+    for run in subset.itertuples():
+        details = run.details if isinstance(run.details, dict) else {}
+        for key, value in details.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                per.setdefault(str(run.strategy), {}).setdefault(key, []).append(float(value))
+    keys = sorted({k for values in per.values() for k in values})
+    rows = [(strategy, [float(np.mean(values[k])) if k in values else None for k in keys])
+            for strategy, values in per.items()]
+    return keys, rows

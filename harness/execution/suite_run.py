@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from harness.config import Suite, load_suite
 from harness.console import Progress
 from harness.execution.local import LocalExecutor
+from harness.execution.process import RunResult
 from harness.plan import RunSpec, parse_only, plan_suite, select
 from harness.provenance import git_commit, machine_info, package_versions
 from harness.store import DEFAULT_DB, FINISHED, ResultStore
@@ -33,6 +36,7 @@ class SuiteRun:
     suite_id: int | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # strategy -> why
 
     @property
     def pending(self) -> list[RunSpec]:
@@ -52,6 +56,29 @@ class SuiteRun:
         import pandas as pd
 
         return pd.DataFrame(self.runs)
+
+
+def prepare_environments(specs: Sequence[RunSpec], *, progress: bool) -> dict[str, str]:
+    """Create the foreign environments the runs need (once); {strategy: why it can't run}."""
+    from harness.execution.environments import EnvironmentUnavailable, ensure_environment
+    from harness.strategies import resolve_strategy
+
+    reasons: dict[str, str] = {}
+    ready: dict[str, str | None] = {}
+    for strategy in dict.fromkeys(s.strategy for s in specs):
+        env = resolve_strategy(strategy).environment
+        if env is None:
+            continue
+        if env not in ready:
+            try:
+                ensure_environment(env, log=lambda msg: print(f"harness: {msg}",
+                                                              file=sys.stderr, flush=True))
+                ready[env] = None
+            except EnvironmentUnavailable as exc:
+                ready[env] = str(exc)
+        if ready[env] is not None:
+            reasons[strategy] = ready[env]
+    return reasons
 
 
 def default_jobs(n_jobs: int) -> int:
@@ -76,11 +103,14 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
     filters = parse_only(only)
     specs = select(plan_suite(suite, cache_dir=db.parent / "cache"), filters)
     with ResultStore(db) as store:
-        statuses = [s for s in FINISHED if not (rerun_failed and s in FAILURE_STATUSES)]
+        # skipped runs (a missing environment or dataset file) are tried again every time
+        statuses = [s for s in FINISHED if s != "skipped"
+                    and not (rerun_failed and s in FAILURE_STATUSES)]
         outcome = SuiteRun(suite=suite, db=db, planned=specs,
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
         if not dry_run:
+            outcome.skip_reasons = prepare_environments(outcome.pending, progress=progress)
             executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
                                      work_dir=db.parent / "work" / suite.name,
                                      keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
@@ -97,7 +127,17 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: LocalExecutor, *,
         name=suite.name, source=suite.source, config=suite.to_dict(),
         config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
         package_versions=versions, machine={**machine_info(), "jobs": executor.jobs})
-    pending: Sequence[RunSpec] = outcome.pending
+    pending: list[RunSpec] = []
+    for spec in outcome.pending:
+        if spec.strategy in outcome.skip_reasons:  # recorded at once, no worker started
+            store.save_run(RunResult(spec=spec, status="skipped",
+                                     error=outcome.skip_reasons[spec.strategy],
+                                     started_at=time.time(), finished_at=time.time()),
+                           suite_id=outcome.suite_id, git_commit=commit,
+                           package_versions=versions)
+            outcome.executed += 1
+        else:
+            pending.append(spec)
     bar = Progress(len(pending), enabled=progress)
     results = executor.run(pending)
     try:

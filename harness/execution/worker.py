@@ -63,7 +63,7 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
         dataset=spec["dataset"], model=spec["model"], task=spec["task"],
         X=split.X_train, y=split.y_train, space=parse_space(spec["space"]),
         scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"],
-        make_estimator=make_estimator,
+        make_estimator=make_estimator, data_dir=spec["data_dir"],
     )
     strategy = resolve_strategy(spec["strategy"]).create(spec["strategy_options"])
     deadline = Deadline(started_at=spec["started_at"], time_s=spec["time_s"],
@@ -72,12 +72,17 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
         warnings.simplefilter("always")
         outcome = strategy.search(problem, deadline=deadline, seed=spec["seed"], recorder=writer)
         search_done = deadline.elapsed()
-        estimator = outcome.best_estimator
         refit_started = time.time()
-        if estimator is None:
-            estimator = make_estimator(outcome.best_params).fit(split.X_train, split.y_train)
+        if outcome.test_score is not None:  # scored out of process, with the same scorer
+            test_score = clean_score(outcome.test_score)
+        else:
+            estimator = outcome.best_estimator
+            if estimator is None:
+                estimator = make_estimator(outcome.best_params).fit(split.X_train,
+                                                                    split.y_train)
+            test_score = clean_score(get_scorer(spec["metric"])(estimator, split.X_test,
+                                                                split.y_test))
         refit_s = time.time() - refit_started
-        test_score = clean_score(get_scorer(spec["metric"])(estimator, split.X_test, split.y_test))
     warning_counts: dict[str, int] = {}
     for w in caught:
         warning_counts[w.category.__name__] = warning_counts.get(w.category.__name__, 0) + 1

@@ -14,6 +14,7 @@ from harness.analysis import (
     anytime_curves,
     cost_points,
     critical_difference,
+    detail_means,
     hyperparameter_importance,
     leaderboard,
     learning_curve_of_best,
@@ -111,6 +112,7 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
             _cell(str(row.failures), row.failures),
             _cell(str(row.timeouts), row.timeouts),
         ]})
+    detail_keys, detail_rows = detail_means(runs, problem)
     curves = anytime_curves(runs, data.traces, problem)
     has_curves = any(any(v is not None for v in c.median) for c in curves.curves)
     scores = test_scores_by_strategy(runs, problem)
@@ -122,6 +124,9 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
         "name": problem,
         "metric": metric,
         "leaderboard": rows,
+        "detail_keys": detail_keys,
+        "details": [{"strategy": s, "cells": [_cell(_num(v, 2), v) for v in values]}
+                    for s, values in detail_rows],
         "anytime_svg": anytime_svg(curves, colors, metric) if has_curves else None,
         "time_to_target": [{"strategy": c.strategy,
                             "text": "not reached" if c.time_to_target is None

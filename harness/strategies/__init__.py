@@ -66,6 +66,7 @@ class StrategyInfo:
     description: str
     requires: str
     options: Mapping[str, Option] = field(default_factory=dict)
+    environment: str | None = None  # a foreign environment it runs in (see environments.py)
 
     def option_problems(self, options: Mapping[str, Any]) -> dict[str, str]:
         """Invalid options of a suite entry: {option name: message}."""
@@ -167,6 +168,29 @@ STRATEGIES: dict[str, StrategyInfo] = {
                 ),
             },
         ),
+        StrategyInfo("flaml", "harness.strategies.flaml_automl:FlamlStrategy",
+                     "FLAML AutoML (cost-frugal search over lgbm, xgboost, rf, ...)",
+                     "flaml[automl] (main environment)",
+                     {"estimator_list": Option((list, str), "auto", "FLAML learners",
+                                               choices=("auto",)),
+                      "reserve_fraction": Option((float, int), 0.15, "budget share kept for "
+                                                 "the final retrain", minimum=0.0,
+                                                 maximum=0.9)}),
+        StrategyInfo("autosklearn", "harness.strategies.autosklearn:AutoSklearnStrategy",
+                     "auto-sklearn 0.15 (SMAC + meta-learning + ensembles)",
+                     "its own Python 3.9 env: harness env setup autosklearn",
+                     {"per_run_time_limit_s": Option((int,), None, "seconds per pipeline "
+                                                     "(default: a quarter of time left)",
+                                                     minimum=1),
+                      "memory_limit_mb": Option((int,), 3072, "memory per pipeline",
+                                                minimum=256),
+                      "reserve_s": Option((float, int), 6.0, "seconds kept for the ensemble "
+                                          "and the test score", minimum=0),
+                      "ensemble_size": Option((int,), 50, "ensemble selection rounds",
+                                              minimum=1),
+                      "time_left_s": Option((int,), None, "override time_left_for_this_task "
+                                            "(default: budget minus reserve)", minimum=30)},
+                     environment="autosklearn"),
     )
 }
 

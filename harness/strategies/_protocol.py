@@ -34,6 +34,7 @@ class Problem:
     cv: int
     n_jobs: int
     make_estimator: Callable[[Mapping[str, Any] | None], Any]
+    data_dir: str | None = None  # the cached split, for strategies scoring out of process
 
     def splitter(self, seed: int) -> Any:
         """The CV splitter for this problem and seed (stratified for classification)."""
@@ -110,12 +111,15 @@ class TrialRecorder(Protocol):
 
 @dataclass
 class SearchOutcome:
-    """What a search found. ``best_estimator`` may be given when the strategy refit already."""
+    """What a search found. ``best_estimator`` may be given when the strategy refit already;
+    ``test_score`` only by a strategy whose model lives out of process (it scored the test
+    part there, with the suite's scorer, once)."""
 
     best_params: dict[str, Any]
     best_cv_score: float | None
     details: dict[str, Any] = field(default_factory=dict)
     best_estimator: Any = None
+    test_score: float | None = None
 
 
 class Strategy(Protocol):

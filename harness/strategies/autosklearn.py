@@ -1,0 +1,103 @@
+"""auto-sklearn in its own Python 3.9 environment, driven through a standalone worker script.
+
+The data crosses as the cached split's .npy files, events as JSON lines: each pipeline SMAC
+evaluates is forwarded as a trial the moment the script writes it. The script scores the
+final ensemble on the test part with the suite's scikit-learn scorer. It runs in this
+worker's process group, so the harness's hard kill at budget + grace takes it down too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.execution.events import read_events
+from harness.strategies._protocol import (
+    Deadline,
+    Problem,
+    SearchOutcome,
+    Trial,
+    TrialRecorder,
+)
+
+WORKER_SCRIPT = Path(__file__).resolve().parents[1] / "execution" / "foreign" / \
+    "autosklearn_worker.py"
+MIN_TIME_LEFT_S = 30  # auto-sklearn refuses less
+
+
+class AutoSklearnStrategy:
+    """AutoSklearnClassifier / AutoSklearnRegressor with ``time_left_for_this_task`` = the
+    run's remaining budget minus ``reserve_s`` (or ``time_left_s`` when given)."""
+
+    name: ClassVar[str] = "autosklearn"
+    environment: ClassVar[str] = "autosklearn"
+
+    def __init__(self, *, per_run_time_limit_s: int | None = None, memory_limit_mb: int = 3072,
+                 reserve_s: float = 6.0, ensemble_size: int = 50,
+                 time_left_s: int | None = None):
+        self.per_run_time_limit_s = per_run_time_limit_s
+        self.memory_limit_mb = memory_limit_mb
+        self.reserve_s = reserve_s
+        self.ensemble_size = ensemble_size
+        self.time_left_s = time_left_s
+
+    def search(self, problem: Problem, *, deadline: Deadline, seed: int,
+               recorder: TrialRecorder) -> SearchOutcome:
+        from harness.execution.environments import ensure_environment
+
+        if problem.data_dir is None:
+            raise RuntimeError("auto-sklearn needs the cached split on disk (data_dir)")
+        python = ensure_environment(self.environment)
+        time_left = self.time_left_s or int(deadline.remaining() - self.reserve_s)
+        if time_left < MIN_TIME_LEFT_S:
+            raise RuntimeError(
+                f"auto-sklearn needs time_left_for_this_task >= {MIN_TIME_LEFT_S} s; this "
+                f"run's budget of {deadline.time_s:g} s leaves {time_left} s after start-up and "
+                f"a {self.reserve_s:g} s reserve. Give the suite budget.time_s >= "
+                f"{MIN_TIME_LEFT_S + self.reserve_s + 5:g}.")
+        work = Path.cwd()
+        events = work / "autosklearn-events.jsonl"
+        events.unlink(missing_ok=True)
+        data = {k: str(Path(problem.data_dir) / f"{k}.npy")
+                for k in ("X_train", "y_train", "X_test", "y_test")}
+        spec = {"data": data, "task": problem.task, "metric": problem.scoring,
+                "time_left_s": time_left,
+                "per_run_time_limit_s": self.per_run_time_limit_s or max(5, time_left // 4),
+                "memory_limit_mb": self.memory_limit_mb, "n_jobs": problem.n_jobs,
+                "seed": seed, "cv": problem.cv, "tmp_folder": str(work / "autosklearn-tmp"),
+                "events": str(events), "started_at": deadline.started_at,
+                "max_trials": deadline.max_trials, "ensemble_size": self.ensemble_size}
+        spec_path = work / "autosklearn-spec.json"
+        spec_path.write_text(json.dumps(spec))
+        with open(work / "autosklearn.log", "wb") as log:
+            proc = subprocess.Popen([str(python), str(WORKER_SCRIPT), str(spec_path)],
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        seen = 0
+        final: dict[str, Any] | None = None
+        while True:
+            running = proc.poll() is None
+            found = read_events(events)
+            for event in found[seen:]:
+                kind = event.pop("event")
+                if kind == "trial":
+                    recorder.record(Trial(**event))
+                else:
+                    final = {"kind": kind, **event}
+            seen = len(found)
+            if not running:
+                break
+            time.sleep(0.2)
+        if final is None:
+            tail = (work / "autosklearn.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the auto-sklearn worker exited with code {proc.returncode} "
+                               f"without a result; its last output:\n{tail}")
+        if final["kind"] == "autosklearn_error":
+            raise RuntimeError(f"auto-sklearn failed: {final['error']}")
+        return SearchOutcome(best_params=final["best_params"],
+                             best_cv_score=final["best_cv_score"],
+                             details={**final["details"], "time_left_s": time_left},
+                             test_score=final["test_score"])
