@@ -29,6 +29,7 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
               "seeds": list(seeds), "budget": {"time_s": budget_s}, "n_jobs": 1,
               "datasets": [{"name": d} for d in datasets], "models": [{"name": model}],
               "strategies": [{"name": s} for s in strategies]}
+    space = {k: {"type": "categorical", "choices": list(v)} for k, v in params.items()}
     n = 0
     with ResultStore(db) as store:
         suite_id = store.start_suite(name=suite, source=None, config=config,
@@ -41,7 +42,7 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                     skill = 0.7 + 0.03 * s_index + 0.02 * d_index
                     spec = RunSpec(suite=suite, dataset=dataset, dataset_options={},
                                    fingerprint=f"{d_index:016x}", task="classification",
-                                   model=model, space={}, strategy=strategy,
+                                   model=model, space=space, strategy=strategy,
                                    strategy_options={}, seed=seed_value, metric="accuracy",
                                    cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
                                    max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None)

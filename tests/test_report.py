@@ -170,3 +170,33 @@ def test_report_loads_in_headless_chromium(real_report, tmp_path):
     assert shot.stat().st_size > 50_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert np.frombuffer(shot.read_bytes()[16:24], dtype=">u4").tolist() == [1280, 3000]
+
+
+@pytest.mark.slow
+def test_tables_sort_by_a_click_on_their_header(real_report):
+    from playwright.sync_api import sync_playwright
+
+    path, _ = real_report
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text))
+        page.goto(path.as_uri())
+        table = page.locator("table.leaderboard").first
+        header = table.locator("th", has_text="test median")
+        column = [h.strip() for h in table.locator("thead th").all_inner_texts()].index(
+            "test median")
+
+        def keys():
+            return [float(v) for v in table.locator(f"tbody tr td:nth-child({column + 1})")
+                    .evaluate_all("cells => cells.map(c => c.getAttribute('data-sort'))")]
+
+        header.click()
+        assert keys() == sorted(keys())
+        header.click()
+        assert keys() == sorted(keys(), reverse=True)
+        assert errors == []
+        browser.close()

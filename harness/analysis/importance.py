@@ -47,14 +47,16 @@ def _encode(params: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     return frame, categories
 
 
-def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, top: int = 2,
-                              seed: int = 0) -> Importance:
-    """Importance of each hyperparameter on ``problem`` from all its scored trials."""
+def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],
+                              top: int = 2, seed: int = 0) -> Importance:
+    """Importance of each hyperparameter of ``space`` on ``problem`` from all the scored
+    trials over that space (trials of strategies with their own pipelines are left out)."""
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.inspection import partial_dependence, permutation_importance
 
     subset = trials[(trials["problem"] == problem) & trials["mean_cv_score"].notna()]
-    subset = subset[subset["params"].map(lambda p: isinstance(p, dict) and len(p) > 0)]
+    subset = subset[subset["params"].map(lambda p: isinstance(p, dict) and len(p) > 0
+                                         and set(p) <= space)]
     if len(subset) > MAX_TRIALS:
         subset = subset.sample(MAX_TRIALS, random_state=seed)
     if len(subset) < MIN_TRIALS:

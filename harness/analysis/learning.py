@@ -54,8 +54,13 @@ def learning_curve_of_best(runs: pd.DataFrame, problem: str, *, base_dir: Path |
 
     scored = runs[(runs["problem"] == problem) & (runs["status"] == "ok")
                   & runs["best_cv_score"].notna()]
+    # only configurations of the problem's own model (AutoML picks its own pipelines)
+    own = [set(run["best_params"] or {}) <= set(run["spec"].get("space") or {})
+           for _, run in scored.iterrows()]
+    scored = scored[own] if len(scored) else scored
     if scored.empty:
-        return LearningCurve(problem, "", {}, [], [], [], [], [], "", "no successful run")
+        return LearningCurve(problem, "", {}, [], [], [], [], [], "",
+                             "no successful run of the problem's own model")
     best = scored.loc[scored["best_cv_score"].idxmax()]
     spec = best["spec"]
     params = dict(best["best_params"] or {})

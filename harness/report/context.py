@@ -117,7 +117,9 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
     has_curves = any(any(v is not None for v in c.median) for c in curves.curves)
     scores = test_scores_by_strategy(runs, problem)
     points = cost_points(runs, problem)
-    importance = hyperparameter_importance(data.trials, problem)
+    spaces = runs.loc[runs["problem"] == problem, "spec"].map(lambda s: set(s.get("space") or {}))
+    importance = hyperparameter_importance(data.trials, problem,
+                                           space=set().union(*spaces) if len(spaces) else set())
     learning = learning_curve_of_best(runs, problem, base_dir=base_dir) if learning_curves \
         else None
     return {
