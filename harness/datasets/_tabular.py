@@ -122,11 +122,18 @@ def load_table(name: str, path: Path, *, fmt: str, target: str, task: str | None
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise DatasetError(name, f"{path.name} has no feature columns besides {target!r}")
+    return _from_frame(name, X, y, task=task, target=target, where=f" in {path.name}",
+                       description=f"{fmt} file {path}")
+
+
+def _from_frame(name: str, X: Any, y: Any, *, task: str | None, target: str, where: str,
+                description: str) -> Dataset:
+    """Check a feature frame and target series, then make the dataset."""
     non_numeric = [str(c) for c in X.columns if X[c].dtype.kind not in "biuf"]
     if non_numeric:
         raise DatasetError(
             name,
-            f"non-numeric feature column(s) {', '.join(non_numeric[:10])} in {path.name}; "
+            f"non-numeric feature column(s) {', '.join(non_numeric[:10])}{where}; "
             "encode them as numbers or drop them",
         )
     if y.isna().any():
@@ -140,7 +147,7 @@ def load_table(name: str, path: Path, *, fmt: str, target: str, task: str | None
         y.to_numpy(),
         task=task or infer_task(y),
         feature_names=[str(c) for c in X.columns],
-        description=f"{fmt} file {path}",
+        description=description,
     )
 
 
@@ -166,19 +173,6 @@ def load_openml(name: str, data_id: int, *, task: str | None, target: str | None
             f"and could not be downloaded ({exc}). Fetch it once on a machine with network "
             "and copy that cache folder here.",
         ) from None
-    X, y = bunch.data, bunch.target
-    non_numeric = [str(c) for c in X.columns if X[c].dtype.kind not in "biuf"]
-    if non_numeric:
-        raise DatasetError(
-            name,
-            f"non-numeric feature column(s) {', '.join(non_numeric[:10])}; "
-            "the harness needs numeric features",
-        )
-    return make_dataset(
-        name,
-        X.to_numpy(dtype="float64"),
-        y.to_numpy(),
-        task=task or infer_task(y),
-        feature_names=[str(c) for c in X.columns],
-        description=f"OpenML dataset {data_id}",
-    )
+    return _from_frame(name, bunch.data, bunch.target, task=task,
+                       target=target or "default-target", where="",
+                       description=f"OpenML dataset {data_id}")

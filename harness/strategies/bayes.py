@@ -17,6 +17,7 @@ from harness.strategies.sklearn_search import (
     UNBOUNDED_ITER,
     outcome_from_search,
     run_budgeted_search,
+    search_kwargs,
 )
 
 
@@ -75,13 +76,9 @@ class BayesStrategy:
                 "n_initial_points": self.n_initial_points,
                 "acq_func": self.acq_func,
             },
-            scoring=problem.scoring,
-            cv=problem.splitter(seed),
-            n_jobs=problem.n_jobs,
             n_points=problem.n_jobs,
-            refit=False,
             random_state=seed,
-            error_score=float("nan"),
+            **search_kwargs(problem, seed),
         )
         search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
         return outcome_from_search(search, log, surrogate="GP")

@@ -29,6 +29,13 @@ class BudgetedHalvingRandomSearchCV(BudgetedSearchMixin, HalvingRandomSearchCV):
     """HalvingRandomSearchCV that stops at the budget and records each candidate as a trial."""
 
 
+def search_kwargs(problem: Problem, seed: int) -> dict[str, Any]:
+    """What every budgeted search shares: scorer, seeded splitter, cores, no refit (the worker
+    refits once), NaN for a failed fit."""
+    return {"scoring": problem.scoring, "cv": problem.splitter(seed), "n_jobs": problem.n_jobs,
+            "refit": False, "error_score": float("nan")}
+
+
 def run_budgeted_search(
     search: Any,
     problem: Problem,
@@ -78,11 +85,7 @@ class GridStrategy:
         search = BudgetedGridSearchCV(
             problem.make_estimator(None),
             grid,
-            scoring=problem.scoring,
-            cv=problem.splitter(seed),
-            n_jobs=problem.n_jobs,
-            refit=False,
-            error_score=float("nan"),
+            **search_kwargs(problem, seed),
         )
         search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
         total = 1
@@ -132,12 +135,8 @@ def random_search(
         problem.make_estimator(None),
         to_pipeline_params(to_distributions(space)),
         n_iter=limit,
-        scoring=problem.scoring,
-        cv=problem.splitter(seed),
-        n_jobs=problem.n_jobs,
-        refit=False,
         random_state=seed,
-        error_score=float("nan"),
+        **search_kwargs(problem, seed),
     )
     return run_budgeted_search(
         search,
@@ -184,12 +183,8 @@ class HalvingStrategy:
             factor=self.factor,
             min_resources=self._min_resources(problem),
             resource="n_samples",
-            scoring=problem.scoring,
-            cv=problem.splitter(seed),
-            n_jobs=problem.n_jobs,
-            refit=False,
             random_state=seed,
-            error_score=float("nan"),
+            **search_kwargs(problem, seed),
         )
         search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
         return outcome_from_search(
