@@ -160,12 +160,13 @@ def test_smoke_suite_runs_every_strategy(tmp_path):
     assert (tmp_path / "reports" / "smoke" / "index.html").exists()
     runs = harness.load_results(tmp_path / "smoke.db", suite="smoke").runs
     assert set(runs["strategy"]) == {"default", "grid", "random", "halving", "bayes",
-                                     "coarse-to-fine"}
+                                     "coarse-to-fine", "flaml", "autosklearn"}
     assert (runs["status"] == "ok").all()
     assert runs["dataset"].nunique() >= 2 and runs["seed"].nunique() >= 2
     assert runs["test_score"].notna().all() and runs["best_cv_score"].notna().all()
     table = proc.stdout.splitlines()
-    for strategy in ("default", "grid", "random", "halving", "bayes", "coarse-to-fine"):
+    for strategy in ("default", "grid", "random", "halving", "bayes", "coarse-to-fine",
+                     "flaml", "autosklearn"):
         rows = [line for line in table if f"  {strategy}  " in line]
         assert len(rows) == runs["dataset"].nunique(), strategy
         assert all("ok=2" in row for row in rows)
