@@ -20,14 +20,18 @@ from harness.errors import ConfigError
 
 @dataclass(frozen=True)
 class IntDim:
-    """Integers in [low, high], optionally on a log scale."""
+    """Integers in [low, high], optionally on a log scale or on a grid of ``step``."""
 
     low: int
     high: int
     log: bool = False
+    step: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "int", "low": self.low, "high": self.high, "log": self.log}
+        out: dict[str, Any] = {"type": "int", "low": self.low, "high": self.high, "log": self.log}
+        if self.step != 1:
+            out["step"] = self.step
+        return out
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,9 @@ def parse_dimension(spec: Any, *, source: str | None = None, field: str = "") ->
             source=source,
             field=f"{field}.type",
         )
-    allowed = {"type", "choices"} if kind == "categorical" else {"type", "low", "high", "log"}
+    allowed = ({"type", "choices"} if kind == "categorical" else
+               {"type", "low", "high", "log", "step"} if kind == "int" else
+               {"type", "low", "high", "log"})
     extra = sorted(set(spec) - allowed)
     if extra:
         raise ConfigError(
@@ -125,7 +131,15 @@ def parse_dimension(spec: Any, *, source: str | None = None, field: str = "") ->
         raise ConfigError(
             f"a log-scale dimension needs low > 0, got {low}", source=source, field=f"{field}.low"
         )
-    return IntDim(int(low), int(high), log) if integer else FloatDim(float(low), float(high), log)
+    if not integer:
+        return FloatDim(float(low), float(high), log)
+    step = spec.get("step", 1)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ConfigError(f"must be a positive integer, got {step!r}", source=source,
+                          field=f"{field}.step")
+    if step > 1 and log:
+        raise ConfigError("step and log cannot be combined", source=source, field=field)
+    return IntDim(int(low), int(high), log, step)
 
 
 def parse_space(spec: Any, *, source: str | None = None, field: str = "space") -> Space:
@@ -157,7 +171,8 @@ def _numeric_points(dim: IntDim | FloatDim, points: int) -> list[Any]:
     else:
         values = np.linspace(dim.low, dim.high, points)
     if isinstance(dim, IntDim):
-        return sorted({int(round(v)) for v in values})
+        snapped = {dim.low + dim.step * int(round((v - dim.low) / dim.step)) for v in values}
+        return sorted(min(v, dim.high) for v in snapped)
     return [float(v) for v in values]
 
 
@@ -202,6 +217,8 @@ def to_distributions(space: Space) -> dict[str, Any]:
     for name, dim in space.items():
         if isinstance(dim, CategoricalDim):
             out[name] = list(dim.choices)
+        elif isinstance(dim, IntDim) and dim.step > 1:
+            out[name] = list(range(dim.low, dim.high + 1, dim.step))
         elif isinstance(dim, IntDim):
             out[name] = (
                 LogUniformInt(dim.low, dim.high) if dim.log else randint(dim.low, dim.high + 1)

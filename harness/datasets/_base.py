@@ -29,6 +29,8 @@ class Dataset:
     classes: tuple[Any, ...] = ()
     description: str = ""
     fingerprint: str = field(default="")
+    kind: str = "tabular"  # tabular (2-D floats), image (N, H, W, C) or sequence (N, length)
+    test_part: tuple[np.ndarray, np.ndarray] | None = None  # the dataset's own test part
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -143,8 +145,52 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def split_dataset(dataset: Dataset, *, test_size: float, seed: int = SPLIT_SEED) -> Split:
-    """The one fixed train/test split (stratified for classification)."""
+def make_array_dataset(name: str, X: np.ndarray, y: np.ndarray, *, kind: str,
+                       test_part: tuple[np.ndarray, np.ndarray] | None = None,
+                       description: str = "") -> Dataset:
+    """An image or sequence classification dataset, arrays kept in their own dtype.
+
+    ``test_part`` is the dataset's own held-out part (CIFAR-10's and IMDb's test sets).
+    """
+    y = np.asarray(y).reshape(-1)
+    labels = np.unique(y if test_part is None else np.concatenate([y, np.ravel(test_part[1])]))
+    if len(labels) < 2:
+        raise DatasetError(name, "the target has a single class; classification needs two")
+    codes = np.searchsorted(labels, y).astype(np.int64)
+    arrays = [np.asarray(X), codes]
+    test = None
+    if test_part is not None:
+        test = (np.asarray(test_part[0]),
+                np.searchsorted(labels, np.ravel(test_part[1])).astype(np.int64))
+        arrays += list(test)
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(fingerprint_arrays(array, np.zeros(0)).encode())
+    return Dataset(name=name, task="classification", X=arrays[0], y=codes,
+                   feature_names=(), classes=tuple(_plain(v) for v in labels),
+                   description=description, fingerprint=digest.hexdigest()[:16], kind=kind,
+                   test_part=test)
+
+
+def split_dataset(dataset: Dataset, *, test_size: float, seed: int = SPLIT_SEED,
+                  subsample: int | None = None) -> Split:
+    """The one fixed train/test split (stratified for classification); the dataset's own test
+    part when it has one. ``subsample`` keeps a fixed, stratified subset of the train part."""
+    from sklearn.model_selection import train_test_split
+
+    if dataset.test_part is not None:
+        split = Split(dataset.X, dataset.test_part[0], dataset.y, dataset.test_part[1])
+    else:
+        split = _split(dataset, test_size=test_size, seed=seed)
+    if subsample is not None and subsample < len(split.y_train):
+        X_keep, _, y_keep, _ = train_test_split(
+            split.X_train, split.y_train, train_size=subsample, random_state=seed,
+            stratify=split.y_train if dataset.task == "classification" else None)
+        split = Split(X_keep, split.X_test, y_keep, split.y_test)
+    return split
+
+
+def _split(dataset: Dataset, *, test_size: float, seed: int) -> Split:
     from sklearn.model_selection import train_test_split
 
     stratify = dataset.y if dataset.task == "classification" else None
@@ -190,6 +236,7 @@ def save_split(dataset: Dataset, split: Split, directory: Path) -> Path:
         tmp.replace(directory / f"{key}.npy")
     meta = {
         "name": dataset.name,
+        "kind": dataset.kind,
         "task": dataset.task,
         "fingerprint": dataset.fingerprint,
         "feature_names": list(dataset.feature_names),

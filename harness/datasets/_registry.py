@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.datasets._base import TASKS, Dataset
+from harness.datasets._keras import (
+    IMAGE_DATASETS,
+    SEQUENCE_DATASETS,
+    load_keras_dataset,
+)
 from harness.datasets._tabular import BUILTINS, load_builtin, load_openml, load_table
 from harness.errors import DatasetError
 
@@ -24,10 +29,13 @@ def dataset_kind(ref: str) -> str:
     """'builtin', 'csv', 'parquet' or 'openml'; raises DatasetError for anything else."""
     if ref in BUILTINS:
         return "builtin"
+    if ref in IMAGE_DATASETS or ref in SEQUENCE_DATASETS:
+        return "keras"
     prefix, sep, rest = ref.partition(":")
     if sep and prefix in PREFIXES and rest:
         return prefix
-    valid = ", ".join(sorted(BUILTINS)) + ", csv:PATH, parquet:PATH, openml:ID"
+    valid = ", ".join([*sorted(BUILTINS), *IMAGE_DATASETS, *SEQUENCE_DATASETS,
+                       "csv:PATH", "parquet:PATH", "openml:ID"])
     raise DatasetError(ref, f"unknown dataset; valid: {valid}")
 
 
@@ -59,6 +67,8 @@ def load_dataset(
     kind = dataset_kind(ref)
     if kind == "builtin":
         return load_builtin(ref)
+    if kind == "keras":
+        return load_keras_dataset(ref, options)
     rest = ref.partition(":")[2]
     if kind == "openml":
         return load_openml(ref, int(rest), task=options.get("task"), target=options.get("target"))
@@ -66,3 +76,12 @@ def load_dataset(
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     return load_table(ref, path, fmt=kind, target=options["target"], task=options.get("task"))
+
+
+def data_kind(ref: str) -> str:
+    """'image', 'sequence' or 'tabular': what kind of model the dataset needs."""
+    if ref in IMAGE_DATASETS:
+        return "image"
+    if ref in SEQUENCE_DATASETS:
+        return "sequence"
+    return "tabular"
