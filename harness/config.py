@@ -186,6 +186,7 @@ def parse_suite(raw: Any, *, source: str | None = None, base_dir: Path | None = 
         dupes = sorted({x for x in items if items.count(x) > 1})
         if dupes:
             v.fail(field, f"listed twice: {', '.join(dupes)}")
+    _check_pairs(v, datasets, models, strategies)
     _check_tasks(v, metric, datasets, models)
     return Suite(name=name, metric=metric, cv=cv, test_size=float(test_size), seeds=seeds,
                  budget=budget, n_jobs=n_jobs, datasets=datasets, models=models,
@@ -285,11 +286,15 @@ def _model(v: _Validator, entry: Any, field: str) -> ModelEntry:
     if "space" not in options:
         return ModelEntry(name, dict(MODELS[name].default_space), overridden=False)
     space = parse_space(options["space"], source=v.source, field=f"{field}.space")
-    estimator = MODELS[name].build(MODELS[name].tasks[0], seed=0).named_steps["model"]
-    valid = estimator.get_params()
+    family = MODELS[name]
+    if family.kind == "keras":
+        owner, valid = name, {*family.default_space, "learning_rate"}
+    else:
+        estimator = family.build(family.tasks[0], seed=0).named_steps["model"]
+        owner, valid = type(estimator).__name__, set(estimator.get_params())
     for key in space:
         if key not in valid:
-            v.fail(f"{field}.space.{key}", f"{type(estimator).__name__} has no parameter "
+            v.fail(f"{field}.space.{key}", f"{owner} has no parameter "
                                            f"{key!r}; valid: {', '.join(sorted(valid))}")
     return ModelEntry(name, space, overridden=True)
 
@@ -307,9 +312,50 @@ def _strategy(v: _Validator, entry: Any, field: str) -> StrategyEntry:
     return StrategyEntry(name, options)
 
 
+def _check_pairs(v: _Validator, datasets: tuple[DatasetEntry, ...],
+                 models: tuple[ModelEntry, ...], strategies: tuple[StrategyEntry, ...]) -> None:
+    """Every dataset fits some model, every model some dataset, every strategy some model."""
+    from harness.datasets import data_kind
+
+    for i, d in enumerate(datasets):
+        if not any(data_kind(d.ref) in MODELS[m.name].data_kinds for m in models):
+            v.fail(f"datasets[{i}]", f"no model of this suite takes {data_kind(d.ref)} data "
+                                     f"like {d.ref!r}; add one of: " + ", ".join(
+                                         n for n, f in MODELS.items()
+                                         if data_kind(d.ref) in f.data_kinds))
+    for i, m in enumerate(models):
+        if not any(data_kind(d.ref) in MODELS[m.name].data_kinds for d in datasets):
+            v.fail(f"models[{i}]", f"model {m.name!r} takes "
+                                   f"{' or '.join(MODELS[m.name].data_kinds)} data and no dataset "
+                                   "of this suite has it")
+    kinds = {MODELS[m.name].kind for m in models}
+    for i, s in enumerate(strategies):
+        info = resolve_strategy(s.name)
+        if not kinds & set(info.model_kinds):
+            v.fail(f"strategies[{i}]", f"strategy {s.name!r} tunes "
+                                       f"{' or '.join(info.model_kinds)} models and this suite "
+                                       f"has only {' and '.join(sorted(kinds))} models")
+
+
+def compatible(dataset: DatasetEntry, model: ModelEntry) -> bool:
+    """Whether ``model`` can be trained on ``dataset`` (tabular, image or sequence data)."""
+    from harness.datasets import data_kind
+
+    return data_kind(dataset.ref) in MODELS[model.name].data_kinds
+
+
+def tunes(strategy: StrategyEntry, model: ModelEntry) -> bool:
+    """Whether ``strategy`` can tune ``model`` (scikit-learn estimators or keras hypermodels)."""
+    return MODELS[model.name].kind in resolve_strategy(strategy.name).model_kinds
+
+
 def _known_task(entry: DatasetEntry) -> str | None:
+    from harness.datasets import IMAGE_DATASETS, SEQUENCE_DATASETS
+
     if entry.ref in BUILTINS:
         return BUILTINS[entry.ref].task
+    if entry.ref in IMAGE_DATASETS or entry.ref in SEQUENCE_DATASETS:
+        return "classification"
     return entry.options.get("task")
 
 
@@ -322,7 +368,7 @@ def check_problem_task(v_source: str | None, metric: str | None, dataset: str, t
                          f"{dataset!r} is {task}; use e.g. "
                          f"{'accuracy' if task == 'classification' else 'r2'}")
     for i, model in enumerate(models):
-        if task not in MODELS[model.name].tasks:
+        if task not in MODELS[model.name].tasks and compatible(DatasetEntry(dataset, {}), model):
             v.fail(f"models[{i}]", f"model {model.name!r} does not do {task} (dataset "
                                    f"{dataset!r}); it does: {', '.join(MODELS[model.name].tasks)}")
 

@@ -26,13 +26,20 @@ class ModelFamily:
     default_space: Space
     scale: bool = False
     fixed: Mapping[str, Mapping[str, Any]] | None = None
+    kind: str = "estimator"  # "estimator" (scikit-learn) or "keras" (a hypermodel)
+    data_kinds: tuple[str, ...] = ("tabular",)
 
     @property
     def tasks(self) -> tuple[str, ...]:
         return tuple(self.estimators)
 
     def build(self, task: str, *, seed: int, params: Mapping[str, Any] | None = None) -> Any:
-        """A fresh, unfitted Pipeline for ``task``, seeded, with ``params`` (space names) set."""
+        """A fresh, unfitted Pipeline for ``task``, seeded, with ``params`` (space names) set.
+
+        Keras hypermodels are built by their tuner (see ``harness.hypermodels``), not here.
+        """
+        if self.kind != "estimator":
+            raise TypeError(f"{self.name} is a keras hypermodel, built by its tuner")
         from sklearn.pipeline import Pipeline
         from sklearn.preprocessing import StandardScaler
 
@@ -67,6 +74,10 @@ def _lazy(module: str, cls: str) -> Callable[..., Any]:
 
     make.__qualname__ = cls
     return make
+
+
+def _keras_hypermodel(**_: Any) -> Any:
+    raise TypeError("keras hypermodels are built by their tuner")
 
 
 _ENSEMBLE = "sklearn.ensemble"
@@ -141,6 +152,22 @@ MODELS: dict[str, ModelFamily] = {
             },
             {"n_neighbors": IntDim(1, 30), "weights": CategoricalDim(("uniform", "distance"))},
             scale=True,
+        ),
+        ModelFamily(
+            "cnn",
+            "keras CNN: Conv2D(filters, 3x3) - MaxPool - Dense(units) - softmax; Adam",
+            {"classification": _keras_hypermodel},
+            {"filters": IntDim(32, 128, step=16), "units": IntDim(32, 128, step=16)},
+            kind="keras",
+            data_kinds=("image",),
+        ),
+        ModelFamily(
+            "lstm",
+            "keras text model: Embedding - LSTM - sigmoid; binary cross-entropy",
+            {"classification": _keras_hypermodel},
+            {"embedding_dim": IntDim(32, 256, step=32), "lstm_units": IntDim(32, 256, step=32)},
+            kind="keras",
+            data_kinds=("sequence",),
         ),
     )
 }

@@ -14,8 +14,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import Suite, check_problem_task
-from harness.datasets import check_cv_fits, load_dataset, save_split, split_dataset
+from harness.config import Suite, check_problem_task, compatible, tunes
+from harness.datasets import (
+    DatasetUnavailable,
+    check_cv_fits,
+    load_dataset,
+    save_split,
+    split_dataset,
+)
 from harness.spaces import space_to_dict
 
 
@@ -42,11 +48,13 @@ class RunSpec:
     hard_limit_s: float
     memory_mb: float | None
     data_dir: str = field(default="", compare=False)
+    skip_reason: str = field(default="", compare=False)  # e.g. the dataset file is missing
 
     @property
     def key(self) -> str:
         """Hash of what defines the run (everything but where its data is cached)."""
-        defining = {k: v for k, v in asdict(self).items() if k != "data_dir"}
+        defining = {k: v for k, v in asdict(self).items()
+                    if k not in ("data_dir", "skip_reason")}
         return hashlib.sha256(json.dumps(defining, sort_keys=True, default=str).encode()
                               ).hexdigest()[:20]
 
@@ -65,30 +73,47 @@ class RunSpec:
 def plan_suite(suite: Suite, *, cache_dir: Path) -> list[RunSpec]:
     """Every run of the suite, in a stable order; datasets are split and cached as .npy.
 
+    Only compatible pairs make problems (tabular data for scikit-learn models, images for
+    ``cnn``, sequences for ``lstm``) and a strategy runs on the models it can tune. A dataset
+    whose file is missing here (CIFAR-10, IMDb) gives runs with a ``skip_reason``.
     Raises DatasetError (unusable data) or ConfigError (a metric or model that does not
     fit a dataset's task).
     """
     specs: list[RunSpec] = []
     for entry in suite.datasets:
-        dataset = load_dataset(entry.ref, entry.options, base_dir=suite.base_dir)
-        check_problem_task(suite.source, suite.metric, entry.ref, dataset.task, suite.models)
-        split = split_dataset(dataset, test_size=suite.test_size)
-        check_cv_fits(dataset, split, suite.cv)
-        data_dir = save_split(dataset, split, cache_dir.resolve()
-                              / f"{dataset.fingerprint}-{_test_tag(suite.test_size)}")
+        fingerprint, task, data_dir, skip = "unavailable", "classification", "", ""
+        try:
+            dataset = load_dataset(entry.ref, entry.options, base_dir=suite.base_dir)
+        except DatasetUnavailable as exc:
+            skip = str(exc)
+        else:
+            fingerprint, task = dataset.fingerprint, dataset.task
+            check_problem_task(suite.source, suite.metric, entry.ref, task, suite.models)
+            subsample = entry.options.get("subsample")
+            split = split_dataset(dataset, test_size=suite.test_size, subsample=subsample)
+            if dataset.kind == "tabular":
+                check_cv_fits(dataset, split, suite.cv)
+            tag = _test_tag(suite.test_size) + (f"-s{subsample}" if subsample else "")
+            data_dir = str(save_split(dataset, split,
+                                      cache_dir.resolve() / f"{fingerprint}-{tag}"))
         for model in suite.models:
+            if not compatible(entry, model):
+                continue
             for strategy in suite.strategies:
+                if not tunes(strategy, model):
+                    continue
                 for seed in suite.seeds:
                     specs.append(RunSpec(
                         suite=suite.name, dataset=entry.ref,
-                        dataset_options=dict(entry.options), fingerprint=dataset.fingerprint,
-                        task=dataset.task, model=model.name, space=space_to_dict(model.space),
+                        dataset_options=dict(entry.options), fingerprint=fingerprint,
+                        task=task, model=model.name, space=space_to_dict(model.space),
                         strategy=strategy.name, strategy_options=dict(strategy.options),
-                        seed=seed, metric=suite.metric_for(dataset.task), cv=suite.cv,
+                        seed=seed, metric=suite.metric_for(task), cv=suite.cv,
                         test_size=suite.test_size, n_jobs=suite.n_jobs,
                         time_s=suite.budget.time_s, max_trials=suite.budget.max_trials,
                         hard_limit_s=suite.budget.hard_limit_s,
-                        memory_mb=suite.budget.memory_mb, data_dir=str(data_dir)))
+                        memory_mb=suite.budget.memory_mb, data_dir=data_dir,
+                        skip_reason=skip))
     return specs
 
 

@@ -18,11 +18,13 @@ from harness.errors import DatasetError
 PREFIXES = ("csv", "parquet", "openml")
 #: Options a dataset entry may carry, per kind.
 OPTIONS = {
-    "builtin": set(),
-    "csv": {"target", "task"},
-    "parquet": {"target", "task"},
-    "openml": {"target", "task"},
+    "builtin": {"subsample"},
+    "csv": {"target", "task", "subsample"},
+    "parquet": {"target", "task", "subsample"},
+    "openml": {"target", "task", "subsample"},
+    "keras": {"subsample"},
 }
+KERAS_OPTIONS = {"imdb": {"subsample", "num_words", "maxlen"}}
 
 
 def dataset_kind(ref: str) -> str:
@@ -42,11 +44,17 @@ def dataset_kind(ref: str) -> str:
 def check_options(ref: str, options: Mapping[str, Any]) -> list[str]:
     """Problems with a dataset entry's options, as messages (empty when fine)."""
     kind = dataset_kind(ref)
+    allowed = KERAS_OPTIONS.get(ref, OPTIONS[kind])
     problems = [
-        f"unknown option {key!r}; valid: {', '.join(sorted(OPTIONS[kind])) or 'none'}"
+        f"unknown option {key!r}; valid: {', '.join(sorted(allowed)) or 'none'}"
         for key in options
-        if key not in OPTIONS[kind]
+        if key not in allowed
     ]
+    for key in ("subsample", "num_words", "maxlen"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            problems.append(f"{key} must be a positive integer, got {value!r}")
     if kind in ("csv", "parquet") and "target" not in options:
         problems.append("needs a 'target' option naming the target column")
     if "task" in options and options["task"] not in TASKS:

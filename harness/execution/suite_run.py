@@ -110,7 +110,8 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
         if not dry_run:
-            outcome.skip_reasons = prepare_environments(outcome.pending, progress=progress)
+            outcome.skip_reasons = prepare_environments(
+                [s for s in outcome.pending if not s.skip_reason], progress=progress)
             executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
                                      work_dir=db.parent / "work" / suite.name,
                                      keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
@@ -129,9 +130,9 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: LocalExecutor, *,
         package_versions=versions, machine={**machine_info(), "jobs": executor.jobs})
     pending: list[RunSpec] = []
     for spec in outcome.pending:
-        if spec.strategy in outcome.skip_reasons:  # recorded at once, no worker started
-            store.save_run(RunResult(spec=spec, status="skipped",
-                                     error=outcome.skip_reasons[spec.strategy],
+        reason = spec.skip_reason or outcome.skip_reasons.get(spec.strategy)
+        if reason:  # recorded at once, no worker started
+            store.save_run(RunResult(spec=spec, status="skipped", error=reason,
                                      started_at=time.time(), finished_at=time.time()),
                            suite_id=outcome.suite_id, git_commit=commit,
                            package_versions=versions)

@@ -67,6 +67,7 @@ class StrategyInfo:
     requires: str
     options: Mapping[str, Option] = field(default_factory=dict)
     environment: str | None = None  # a foreign environment it runs in (see environments.py)
+    model_kinds: tuple[str, ...] = ("estimator",)  # the models it can tune
 
     def option_problems(self, options: Mapping[str, Any]) -> dict[str, str]:
         """Invalid options of a suite entry: {option name: message}."""
@@ -86,6 +87,15 @@ class StrategyInfo:
 
 
 _SK = "scikit-learn"
+_KERAS_OPTIONS = {
+    "epochs": Option((int,), 3, "epochs per trial (RandomSearch, Bayesian)", minimum=1),
+    "executions_per_trial": Option((int,), 1, "fits per trial, averaged", minimum=1),
+    "batch_size": Option((int,), 32, "mini-batch size", minimum=1),
+    "validation_split": Option((float,), 0.2, "share of the train part held for validation",
+                               minimum=0.05, maximum=0.5),
+    "keep_artifacts": Option((bool,), False, "keep the tuner directory in the run folder"),
+    "reserve_s": Option((float, int), 3.0, "seconds kept to score the best model", minimum=0),
+}
 STRATEGIES: dict[str, StrategyInfo] = {
     s.name: s
     for s in (
@@ -191,6 +201,15 @@ STRATEGIES: dict[str, StrategyInfo] = {
                       "time_left_s": Option((int,), None, "override time_left_for_this_task "
                                             "(default: budget minus reserve)", minimum=30)},
                      environment="autosklearn"),
+        *(StrategyInfo(f"keras-{kind}", f"harness.strategies.keras_tuning:{cls}", text,
+                       "tensorflow + keras-tuner", {**_KERAS_OPTIONS, **extra},
+                       model_kinds=("keras",))
+          for kind, cls, text, extra in (
+              ("random", "KerasRandomStrategy", "keras-tuner RandomSearch", {}),
+              ("hyperband", "KerasHyperbandStrategy", "keras-tuner Hyperband",
+               {"max_epochs": Option((int,), 10, "most epochs of a trial", minimum=1),
+                "factor": Option((int,), 3, "reduction factor", minimum=2)}),
+              ("bayes", "KerasBayesStrategy", "keras-tuner BayesianOptimization (GP)", {}))),
     )
 }
 
@@ -219,7 +238,9 @@ def resolve_strategy(name: str) -> StrategyInfo:
         if p.kind is inspect.Parameter.KEYWORD_ONLY
     }
     doc = (cls.__doc__ or "").strip().splitlines()
-    return StrategyInfo(name, name, doc[0] if doc else "user strategy", "user code", options)
+    kinds = tuple(getattr(cls, "model_kinds", ("estimator",)))
+    return StrategyInfo(name, name, doc[0] if doc else "user strategy", "user code", options,
+                        model_kinds=kinds)
 
 
 __all__ = [
