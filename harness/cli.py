@@ -200,9 +200,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 for s in STRATEGIES.values()]
         print(format_table(["strategy", "needs", "what it does", "options (default)"], rows))
     elif args.what == "datasets":
-        from harness.datasets import BUILTINS
+        from harness.datasets import BUILTINS, KERAS_FILES, keras_cache_dir
 
         rows = [[d.name, d.task, d.description] for d in BUILTINS.values()]
+        rows += [["digits-images", "classification", "8x8 digits as images, for cnn (offline)"],
+                 ["synthetic-sequences", "classification",
+                  "synthetic token sequences, for lstm (offline)"]]
+        for name, text in (("cifar10", "CIFAR-10 via keras.datasets, for cnn"),
+                           ("imdb", "IMDb via keras.datasets (num_words, maxlen), for lstm")):
+            here = (keras_cache_dir() / KERAS_FILES[name].cache_name).exists()
+            rows.append([name, "classification",
+                         f"{text}; {'in' if here else 'NOT in'} {keras_cache_dir()}"])
         rows += [["csv:PATH", "either", "your CSV file; options: target (required), task"],
                  ["parquet:PATH", "either", "your Parquet file; options: target, task"],
                  ["openml:ID", "either", "OpenML via fetch_openml (needs network or its cache)"]]

@@ -110,3 +110,43 @@ def test_unknown_suite_name_lists_shipped_suites(tmp_path):
     proc = run_cli("run", "--suite", "smok", "--db", str(tmp_path / "r.db"))
     assert proc.returncode == 2
     assert "no suite named 'smok'" in proc.stderr and "smoke" in proc.stderr
+
+
+@pytest.mark.parametrize(("text", "field", "message"), [
+    ("datasets: [iris, digits-images]\nmodels: [random_forest]\nstrategies: [grid]",
+     "datasets[1]", "no model of this suite takes image data like 'digits-images'; add one of: "
+                    "cnn"),
+    ("datasets: [iris]\nmodels: [random_forest, lstm]\nstrategies: [grid]",
+     "models[1]", "model 'lstm' takes sequence data and no dataset of this suite has it"),
+    ("datasets: [iris]\nmodels: [random_forest]\nstrategies: [grid, keras-random]",
+     "strategies[1]", "strategy 'keras-random' tunes keras models and this suite has only "
+                      "estimator models"),
+    ("datasets: [{name: imdb, maxlen: -3}]\nmodels: [lstm]\nstrategies: [keras-random]",
+     "datasets[0]", "maxlen must be a positive integer, got -3"),
+    ("datasets: [digits-images]\nmodels: [{name: cnn, space: {kernels: [3, 5]}}]\n"
+     "strategies: [keras-random]", "models[0].space.kernels",
+     "cnn has no parameter 'kernels'; valid: filters, learning_rate, units"),
+])
+def test_problems_need_compatible_data_models_and_strategies(write_suite, text, field, message):
+    path = write_suite(f"name: mixed\nbudget: {{time_s: 5}}\n{text}\n")
+    with pytest.raises(ConfigError) as err:
+        load_suite(path)
+    assert err.value.field == field and message in str(err.value)
+
+
+def test_mixed_suite_expands_to_compatible_runs_only(write_suite, tmp_path):
+    from harness.plan import plan_suite
+
+    path = write_suite("""
+        name: mixed
+        seeds: 2
+        budget: {time_s: 5}
+        datasets: [iris, digits-images, synthetic-sequences]
+        models: [knn, cnn, lstm]
+        strategies: [grid, keras-random]
+    """)
+    specs = plan_suite(load_suite(path), cache_dir=tmp_path / "cache")
+    pairs = {(s.dataset, s.model, s.strategy) for s in specs}
+    assert pairs == {("iris", "knn", "grid"), ("digits-images", "cnn", "keras-random"),
+                     ("synthetic-sequences", "lstm", "keras-random")}
+    assert len(specs) == 6

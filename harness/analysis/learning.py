@@ -69,8 +69,9 @@ def learning_curve_of_best(runs: pd.DataFrame, problem: str, *, base_dir: Path |
         return LearningCurve(problem, best["strategy"], params, [], [], [], [], [],
                              spec["metric"], text)
 
-    if spec["model"] not in MODELS:
-        return note(f"model {spec['model']!r} has no scikit-learn estimator to refit")
+    if spec["model"] not in MODELS or MODELS[spec["model"]].kind != "estimator":
+        return note(f"model {spec['model']!r} has no scikit-learn estimator to refit; learning "
+                    "curves are drawn for scikit-learn models")
     try:
         X, y = _train_part(spec, base_dir)
     except (UserError, OSError) as exc:
