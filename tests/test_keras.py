@@ -46,6 +46,8 @@ def test_each_keras_strategy_end_to_end(write_suite, tmp_path):
         assert run["best_cv_score"] == pytest.approx(own["mean_cv_score"].max())
     hyperband = trials[trials["strategy"] == "keras-hyperband"]
     assert hyperband["fidelity"].map(lambda f: f["epochs"] in (1, 2)).all()
+    random = trials[trials["strategy"] == "keras-random"]
+    assert random["fidelity"].map(lambda f: f == {"epochs": 1}).all()
     # the tuner directory is removed unless keep_artifacts asks to keep it
     work = tmp_path / "work" / "deep-mini"
     assert list(work.glob("*/keras-tuner")) == []

@@ -102,12 +102,13 @@ class _KerasTunerStrategy:
         limit = deadline.max_trials or UNBOUNDED_TRIALS
         reserve = self.reserve_s
         recorded: list[Trial] = []
+        configured_epochs = self.epochs  # Hyperband sets its own per trial (tuner/epochs)
 
         class Recording(getattr(kt, self.tuner)):  # type: ignore[misc]
             def on_trial_end(self, trial: Any) -> None:
                 super().on_trial_end(trial)
                 values = dict(trial.hyperparameters.values)
-                epochs = values.get("tuner/epochs")
+                epochs = values.get("tuner/epochs", configured_epochs)
                 score = trial.score
                 recorded.append(Trial(
                     number=len(recorded),
