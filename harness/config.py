@@ -337,11 +337,13 @@ def _check_pairs(v: _Validator, datasets: tuple[DatasetEntry, ...],
                                        f"has only {' and '.join(sorted(kinds))} models")
 
 
-def compatible(dataset: DatasetEntry, model: ModelEntry) -> bool:
-    """Whether ``model`` can be trained on ``dataset`` (tabular, image or sequence data)."""
+def compatible(dataset: DatasetEntry, model: ModelEntry, *, task: str | None = None) -> bool:
+    """Whether ``model`` can be trained on ``dataset`` (tabular, image or sequence data, and
+    the dataset's task when it is known)."""
     from harness.datasets import data_kind
 
-    return data_kind(dataset.ref) in MODELS[model.name].data_kinds
+    family = MODELS[model.name]
+    return data_kind(dataset.ref) in family.data_kinds and (task is None or task in family.tasks)
 
 
 def tunes(strategy: StrategyEntry, model: ModelEntry) -> bool:
@@ -367,10 +369,13 @@ def check_problem_task(v_source: str | None, metric: str | None, dataset: str, t
         v.fail("metric", f"{metric!r} is a {metric_task(metric)} metric but dataset "
                          f"{dataset!r} is {task}; use e.g. "
                          f"{'accuracy' if task == 'classification' else 'r2'}")
-    for i, model in enumerate(models):
-        if task not in MODELS[model.name].tasks and compatible(DatasetEntry(dataset, {}), model):
-            v.fail(f"models[{i}]", f"model {model.name!r} does not do {task} (dataset "
-                                   f"{dataset!r}); it does: {', '.join(MODELS[model.name].tasks)}")
+    entry = DatasetEntry(dataset, {})
+    fitting = [m for m in models if compatible(entry, m)]
+    if fitting and not any(compatible(entry, m, task=task) for m in fitting):
+        names = ", ".join(n for n, f in MODELS.items() if task in f.tasks
+                          and any(k in f.data_kinds for k in MODELS[fitting[0].name].data_kinds))
+        v.fail("models", f"no model of this suite does {task} (dataset {dataset!r}); "
+                         f"add one of: {names}")
 
 
 def _check_tasks(v: _Validator, metric: str | None, datasets: tuple[DatasetEntry, ...],

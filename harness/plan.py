@@ -97,7 +97,7 @@ def plan_suite(suite: Suite, *, cache_dir: Path) -> list[RunSpec]:
             data_dir = str(save_split(dataset, split,
                                       cache_dir.resolve() / f"{fingerprint}-{tag}"))
         for model in suite.models:
-            if not compatible(entry, model):
+            if not compatible(entry, model, task=None if skip else task):
                 continue
             for strategy in suite.strategies:
                 if not tunes(strategy, model):

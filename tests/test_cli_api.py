@@ -160,7 +160,7 @@ def test_smoke_suite_runs_every_strategy(tmp_path):
     assert (tmp_path / "reports" / "smoke" / "index.html").exists()
     runs = harness.load_results(tmp_path / "smoke.db", suite="smoke").runs
     tabular = {"default", "grid", "random", "halving", "bayes", "coarse-to-fine", "flaml",
-               "autosklearn"}
+               "autosklearn", "regularization"}
     deep = {"keras-random", "keras-hyperband", "keras-bayes"}
     assert set(runs["strategy"]) == tabular | deep
     assert (runs["status"] == "ok").all(), runs.loc[runs["status"] != "ok", "error"].tolist()

@@ -48,6 +48,10 @@ def test_shipped_suites_validate():
     assert svc.space["C"].choices == (0.1, 1, 10)
     assert svc.space["kernel"].choices == ("rbf", "linear")
     assert [d.ref for d in slides.datasets] == ["synthetic-classification"]
+    regularization = next(s for s in slides.strategies if s.name == "regularization")
+    assert regularization.options == {"penalties": ["none", "l2"], "strengths": [1.0],
+                                      "scale": False}
+    assert slides.test_size == 0.2
 
 
 BAD_CASES = [

@@ -16,7 +16,8 @@ from harness.synthetic_results import fill_store
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 SECTIONS = ["header", "recommendation", "leaderboards", "normalized", "significance",
-            "anytime", "variance", "cost", "overfitting", "learning", "importance", "failures"]
+            "anytime", "variance", "cost", "overfitting", "learning", "importance",
+            "regularization", "failures"]
 
 SUITE = """
 name: report-tour
@@ -63,6 +64,7 @@ def test_report_has_every_section_and_the_numbers(real_report):
     assert "99% of the best final score" in html
     assert html.count("at 25% of the budget pick") == 1 and "at 100% of the budget pick" in html
     assert "Every run finished" in html
+    assert "The regularization strategy did not run in this suite." in html
     # self-contained: no external resource
     assert not re.search(r'<(link|img|iframe)\b', html)
     assert not re.search(r'(src|href)="(https?:)?//', html)

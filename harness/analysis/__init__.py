@@ -13,6 +13,7 @@ from harness.analysis.leaderboard import (
 from harness.analysis.learning import LearningCurve, learning_curve_of_best
 from harness.analysis.normalized import mean_ranks, mean_score_table, normalized_scores
 from harness.analysis.recommend import Recommendation, recommend
+from harness.analysis.regularization import RegularizationSummary, regularization_summary
 from harness.analysis.statistics import (
     CriticalDifference,
     PairwiseResult,
@@ -25,10 +26,12 @@ from harness.analysis.statistics import (
 
 __all__ = [
     "CostPoint", "CriticalDifference", "GapRow", "Importance", "LeaderboardRow",
-    "LearningCurve", "PairwiseResult", "ProblemCurves", "Recommendation", "SuiteData",
+    "LearningCurve", "PairwiseResult", "ProblemCurves", "Recommendation",
+    "RegularizationSummary", "SuiteData",
     "anytime_curves", "detail_means", "best_so_far_at", "cost_points", "critical_difference",
     "holm", "hyperparameter_importance", "leaderboard", "learning_curve_of_best",
     "load_suite_data", "mean_ranks", "mean_score_table", "normalized_scores",
-    "overfitting_gaps", "pairwise_comparisons", "problem_label", "recommend", "run_traces",
+    "overfitting_gaps", "pairwise_comparisons", "problem_label", "recommend",
+    "regularization_summary", "run_traces",
     "test_scores_by_strategy", "win_tie_loss", "win_tie_loss_counts",
 ]

@@ -23,6 +23,7 @@ from harness.analysis import (
     overfitting_gaps,
     pairwise_comparisons,
     recommend,
+    regularization_summary,
     test_scores_by_strategy,
     win_tie_loss,
     win_tie_loss_counts,
@@ -33,6 +34,7 @@ from harness.report.charts.critical_difference import critical_difference_svg
 from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
 from harness.report.charts.points import gap_svg, pareto_svg, variance_svg
+from harness.report.charts.regularization import validation_curves_svg
 
 FAILED = ("failed", "timeout", "memout", "skipped")
 
@@ -122,9 +124,17 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
                                            space=set().union(*spaces) if len(spaces) else set())
     learning = learning_curve_of_best(runs, problem, base_dir=base_dir) if learning_curves \
         else None
+    regularization = regularization_summary(data.trials, problem)
     return {
         "name": problem,
         "metric": metric,
+        "regularization": None if regularization is None else {
+            "svg": validation_curves_svg(regularization, metric),
+            "parameter": regularization.parameter,
+            "rows": [{"label": b.label, "strength": "–" if b.strength is None
+                      else f"{b.strength:.3g}", "cv": _num(b.cv), "test": _num(b.test),
+                      "train": _num(b.train), "gap": _num(b.gap), "nonzero": b.nonzero,
+                      "reference": b.label == "none"} for b in regularization.best]},
         "leaderboard": rows,
         "detail_keys": detail_keys,
         "details": [{"strategy": s, "cells": [_cell(_num(v, 2), v) for v in values]}

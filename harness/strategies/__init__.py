@@ -201,6 +201,18 @@ STRATEGIES: dict[str, StrategyInfo] = {
                       "time_left_s": Option((int,), None, "override time_left_for_this_task "
                                             "(default: budget minus reserve)", minimum=30)},
                      environment="autosklearn"),
+        StrategyInfo("regularization", "harness.strategies.regularization:"
+                     "RegularizationStrategy",
+                     "penalty kind (none, L2, L1, elastic net) x strength on linear models",
+                     _SK,
+                     {"penalties": Option((list,), None, "subset of none, l2, l1, elasticnet"),
+                      "strengths": Option((int, list), 9, "a count (log-spaced over "
+                                          "strength_range) or a list of C / alpha values",
+                                          minimum=1),
+                      "strength_range": Option((list,), None, "[low, high] of C or alpha"),
+                      "l1_ratios": Option((list,), None, "elastic-net mixes (0.2, 0.5, 0.8)"),
+                      "max_iter": Option((int,), 1000, "solver iterations", minimum=1),
+                      "scale": Option((bool,), True, "standardize features first")}),
         *(StrategyInfo(f"keras-{kind}", f"harness.strategies.keras_tuning:{cls}", text,
                        "tensorflow + keras-tuner", {**_KERAS_OPTIONS, **extra},
                        model_kinds=("keras",))
