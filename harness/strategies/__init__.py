@@ -32,6 +32,7 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[Any, ...] | None = None
+    item_choices: tuple[Any, ...] | None = None  # for list options
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is invalid, or None."""
@@ -43,6 +44,18 @@ class Option:
             return None
         if not isinstance(value, self.types):
             return f"must be {self._kind()}, got {value!r}"
+        if isinstance(value, list):
+            if not value:
+                return "must not be empty"
+            if self.item_choices is not None:
+                bad = [v for v in value if v not in self.item_choices]
+                if bad:
+                    return (f"unknown value(s) {', '.join(map(repr, bad))}; valid: "
+                            f"{', '.join(map(str, self.item_choices))}")
+            elif not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+                         for v in value):
+                return f"must be a list of positive numbers, got {value!r}"
+            return None
         if self.minimum is not None and value < self.minimum:
             return f"must be >= {self.minimum}, got {value!r}"
         if self.maximum is not None and value > self.maximum:
@@ -182,7 +195,10 @@ STRATEGIES: dict[str, StrategyInfo] = {
                      "FLAML AutoML (cost-frugal search over lgbm, xgboost, rf, ...)",
                      "flaml[automl] (main environment)",
                      {"estimator_list": Option((list, str), "auto", "FLAML learners",
-                                               choices=("auto",)),
+                                               choices=("auto",),
+                                               item_choices=("lgbm", "rf", "xgboost",
+                                                             "extra_tree", "xgb_limitdepth",
+                                                             "lrl1", "kneighbor", "sgd")),
                       "reserve_fraction": Option((float, int), 0.15, "budget share kept for "
                                                  "the final retrain", minimum=0.0,
                                                  maximum=0.9)}),
@@ -205,7 +221,8 @@ STRATEGIES: dict[str, StrategyInfo] = {
                      "RegularizationStrategy",
                      "penalty kind (none, L2, L1, elastic net) x strength on linear models",
                      _SK,
-                     {"penalties": Option((list,), None, "subset of none, l2, l1, elasticnet"),
+                     {"penalties": Option((list,), None, "subset of none, l2, l1, elasticnet",
+                                         item_choices=("none", "l2", "l1", "elasticnet")),
                       "strengths": Option((int, list), 9, "a count (log-spaced over "
                                           "strength_range) or a list of C / alpha values",
                                           minimum=1),
