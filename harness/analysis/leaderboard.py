@@ -52,7 +52,8 @@ def estimate(values: pd.Series | np.ndarray | list[float]) -> Estimate:
     return Estimate(float(arr.mean()), ci, float(np.median(arr)), int(arr.size))
 
 
-def _mean(series: pd.Series) -> float | None:
+def mean_or_none(series: pd.Series) -> float | None:
+    """The mean of the numeric values, None if there are none."""
     arr = pd.to_numeric(series, errors="coerce").dropna()
     return float(arr.mean()) if len(arr) else None
 
@@ -65,8 +66,8 @@ def leaderboard(runs: pd.DataFrame, problem: str) -> list[LeaderboardRow]:
         rows.append(dict(
             strategy=str(strategy), runs=len(group),
             cv=estimate(group["best_cv_score"]), test=estimate(group["test_score"]),
-            wall_s=_mean(group["wall_time_s"]), cpu_s=_mean(group["cpu_time_s"]),
-            peak_mem_mb=_mean(group["peak_mem_mb"]), trials=_mean(group["n_trials"]),
+            wall_s=mean_or_none(group["wall_time_s"]), cpu_s=mean_or_none(group["cpu_time_s"]),
+            peak_mem_mb=mean_or_none(group["peak_mem_mb"]), trials=mean_or_none(group["n_trials"]),
             failures=int(group["status"].isin(["failed", "memout"]).sum()),
             timeouts=int((group["status"] == "timeout").sum())))
     values = {

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from harness.analysis.leaderboard import mean_or_none
+
 STRATEGY = "regularization"
 
 
@@ -49,11 +51,6 @@ def _label(params: dict) -> str:
     return f"{penalty} (l1_ratio={params['l1_ratio']:g})" if "l1_ratio" in params else penalty
 
 
-def _mean(values: pd.Series) -> float | None:
-    arr = pd.to_numeric(values, errors="coerce").dropna()
-    return float(arr.mean()) if len(arr) else None
-
-
 def regularization_summary(trials: pd.DataFrame, problem: str) -> RegularizationSummary | None:
     """None when the regularization strategy did not run on ``problem``."""
     subset = trials[(trials["problem"] == problem) & (trials["strategy"] == STRATEGY)]
@@ -74,9 +71,8 @@ def regularization_summary(trials: pd.DataFrame, problem: str) -> Regularization
     for (label, strength), group in frame.groupby(["label", "strength"], dropna=False,
                                                   sort=True):
         rows.append({"label": label, "strength": None if pd.isna(strength) else strength,
-                     "cv": _mean(group["cv"]), "cv_std": _mean(group["cv_std"]),
-                     "train": _mean(group["train"]), "test": _mean(group["test"]),
-                     "nonzero": _mean(group["nonzero"]), "coef": _mean(group["coef"])})
+                     **{column: mean_or_none(group[column]) for column in
+                        ("cv", "cv_std", "train", "test", "nonzero", "coef")}})
     table = pd.DataFrame(rows)
     curves, best = [], []
     for label, group in table.groupby("label", sort=False):

@@ -59,3 +59,23 @@ def read_events(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return events
+
+
+class JsonLinesFollower:
+    """Reads a JSON-lines file as another process appends to it: each call returns the
+    records completed since the last call (a partly written last line waits)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._offset = 0
+
+    def read_new(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with open(self.path, "rb") as handle:
+            handle.seek(self._offset)
+            data = handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        return [json.loads(line) for line in complete.decode("utf-8", "replace").splitlines()
+                if line.strip()]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.execution.events import read_events
+from harness.execution.events import JsonLinesFollower
 from harness.strategies._protocol import (
     Deadline,
     Problem,
@@ -76,18 +76,16 @@ class AutoSklearnStrategy:
             proc = subprocess.Popen([str(python), str(WORKER_SCRIPT), str(spec_path)],
                                     stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL)
-        seen = 0
+        follower = JsonLinesFollower(events)
         final: dict[str, Any] | None = None
         while True:
             running = proc.poll() is None
-            found = read_events(events)
-            for event in found[seen:]:
+            for event in follower.read_new():
                 kind = event.pop("event")
                 if kind == "trial":
                     recorder.record(Trial(**event))
                 else:
                     final = {"kind": kind, **event}
-            seen = len(found)
             if not running:
                 break
             time.sleep(0.2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.execution.events import JsonLinesFollower
 from harness.strategies._fitted_view import fitted_view
 from harness.strategies._protocol import (
     Deadline,
@@ -25,28 +25,18 @@ class _LogTail(threading.Thread):
 
     def __init__(self, path: Path, on_record: Any):
         super().__init__(name="flaml-log", daemon=True)
-        self.path = path
+        self.follower = JsonLinesFollower(path)
         self.on_record = on_record
         self.done = threading.Event()
 
     def run(self) -> None:
-        buffer = ""
-        handle = None
         while True:
             finished = self.done.is_set()  # read once more after fit has returned
-            if handle is None and self.path.exists():
-                handle = open(self.path, encoding="utf-8")  # noqa: SIM115
-            chunk = handle.read() if handle is not None else ""
-            buffer += chunk
-            while "\n" in buffer:
-                line, buffer = buffer.split("\n", 1)
-                if line.strip():
-                    self.on_record(json.loads(line))
-            if finished and not chunk:
+            for record in self.follower.read_new():
+                self.on_record(record)
+            if finished:
                 break
             time.sleep(0.05)
-        if handle is not None:
-            handle.close()
 
 
 def _scorer_metric(scoring: str) -> Any:

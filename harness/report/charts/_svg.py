@@ -38,6 +38,13 @@ def figure_to_svg(fig: Any) -> str:
     return svg[svg.index("<svg"):]
 
 
+def as_float_array(values: list[float | None]) -> Any:
+    """A float array with NaN for None (matplotlib leaves gaps there)."""
+    import numpy as np
+
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
 def color_for(names: list[str]) -> dict[str, str]:
     """A stable colour per name (strategy), in the order given."""
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}

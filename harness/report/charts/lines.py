@@ -6,11 +6,7 @@ import numpy as np
 
 from harness.analysis.curves import ProblemCurves
 from harness.analysis.learning import LearningCurve
-from harness.report.charts._svg import figure_to_svg, new_figure
-
-
-def _arr(values: list[float | None]) -> np.ndarray:
-    return np.array([np.nan if v is None else v for v in values], dtype=float)
+from harness.report.charts._svg import as_float_array, figure_to_svg, new_figure
 
 
 def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str:
@@ -19,9 +15,9 @@ def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str
     for curve in data.curves:
         t = np.array(curve.times)
         color = colors.get(curve.strategy, "#333333")
-        ax.fill_between(t, _arr(curve.q25), _arr(curve.q75), color=color, alpha=0.15,
-                        linewidth=0, step="post")
-        ax.step(t, _arr(curve.median), where="post", color=color, linewidth=1.6,
+        ax.fill_between(t, as_float_array(curve.q25), as_float_array(curve.q75), color=color,
+                        alpha=0.15, linewidth=0, step="post")
+        ax.step(t, as_float_array(curve.median), where="post", color=color, linewidth=1.6,
                 label=f"{curve.strategy} (n={curve.seeds})")
     if data.target is not None:
         ax.axhline(data.target, color="#555555", linestyle=":", linewidth=1,

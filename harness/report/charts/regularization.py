@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.analysis.regularization import RegularizationSummary
-from harness.report.charts._svg import PALETTE, figure_to_svg, new_figure
-
-
-def _arr(values: list[float | None]) -> np.ndarray:
-    return np.array([np.nan if v is None else v for v in values], dtype=float)
+from harness.report.charts._svg import PALETTE, as_float_array, figure_to_svg, new_figure
 
 
 def validation_curves_svg(summary: RegularizationSummary, metric: str) -> str:
@@ -19,7 +15,7 @@ def validation_curves_svg(summary: RegularizationSummary, metric: str) -> str:
     for i, curve in enumerate(summary.curves):
         color = PALETTE[i % len(PALETTE)]
         x = np.array(curve.strengths)
-        train, cv, std, test = (_arr(v) for v in (curve.train, curve.cv, curve.cv_std,
+        train, cv, std, test = (as_float_array(v) for v in (curve.train, curve.cv, curve.cv_std,
                                                    curve.test))
         ax.fill_between(x, cv - std, cv + std, color=color, alpha=0.15, linewidth=0)
         ax.fill_between(x, test, train, where=train > test, color=color, alpha=0.07,
