@@ -58,7 +58,7 @@ class SuiteRun:
         return pd.DataFrame(self.runs)
 
 
-def prepare_environments(specs: Sequence[RunSpec], *, progress: bool) -> dict[str, str]:
+def prepare_environments(specs: Sequence[RunSpec]) -> dict[str, str]:
     """Create the foreign environments the runs need (once); {strategy: why it can't run}."""
     from harness.execution.environments import EnvironmentUnavailable, ensure_environment
     from harness.strategies import resolve_strategy
@@ -111,7 +111,7 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                                                            statuses=statuses))
         if not dry_run:
             outcome.skip_reasons = prepare_environments(
-                [s for s in outcome.pending if not s.skip_reason], progress=progress)
+                [s for s in outcome.pending if not s.skip_reason])
             executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
                                      work_dir=db.parent / "work" / suite.name,
                                      keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
