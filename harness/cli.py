@@ -1,4 +1,5 @@
-"""The ``harness`` command: run, list, show, export. A thin layer over the Python API."""
+"""The ``harness`` command: run, report, compare, list, show, export, env. A thin layer over
+the Python API."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="runs at a time (default: cores // the suite's n_jobs)")
     run.add_argument("--only", action="append", default=[], metavar="FIELD=VALUE,...",
                      help="run a subset: dataset=, model=, strategy=, seed= (repeatable)")
+    run.add_argument("--round", default=None, metavar="LABEL",
+                     help="store this run of the suite as a new round beside earlier ones "
+                          "(history for harness compare): 'today' (the UTC date, as a nightly "
+                          "job uses), 'now', or any label; the same label resumes that round")
     run.add_argument("--dry-run", action="store_true", help="list the runs without running")
     run.add_argument("--rerun-failed", action="store_true",
                      help="also re-run stored runs that failed, timed out or ran out of memory")
@@ -46,6 +51,39 @@ def build_parser() -> argparse.ArgumentParser:
                         help="suite name as stored (default: the suite run last)")
     _db_arg(report)
     _report_args(report)
+
+    compare = sub.add_parser(
+        "compare", help="compare two rounds of a suite; exit 1 on a regression with "
+                        "--fail-on-regression",
+        description="Compare two stored rounds of a suite, problem by problem and strategy by "
+                    "strategy: test and CV score, wall time, peak memory. Seeds are paired; a "
+                    "change is a regression only when a one-sided paired t-test finds it "
+                    "beyond the seeds' noise (p-values adjusted for the number of "
+                    "comparisons) and it is at least the minimum effect. A seed that ran ok "
+                    "before and failed, timed out or ran out of memory now is a regression.")
+    compare.add_argument("--suite", default=None,
+                         help="suite name as stored (default: the suite run last)")
+    compare.add_argument("--baseline", default=None, metavar="RUN-OR-DATE",
+                         help="a suite-run id, a round label or a date YYYY-MM-DD "
+                              "(default: the round before the candidate)")
+    compare.add_argument("--candidate", default=None, metavar="RUN-OR-DATE",
+                         help="as --baseline (default: the latest round)")
+    _db_arg(compare)
+    compare.add_argument("--fail-on-regression", action="store_true",
+                         help="exit 1 when anything regressed (for CI gating)")
+    compare.add_argument("--format", choices=["table", "json"], default="table")
+    compare.add_argument("--all", action="store_true",
+                         help="show every comparison, not only the changed ones")
+    compare.add_argument("--alpha", type=float, default=0.05,
+                         help="significance level of the one-sided tests (default 0.05)")
+    compare.add_argument("--min-effect", type=float, default=0.01,
+                         help="smallest drop in mean score that counts (default 0.01)")
+    compare.add_argument("--min-relative", type=float, default=0.25,
+                         help="smallest relative growth in wall time or peak memory that "
+                              "counts (default 0.25, i.e. 25%%)")
+    compare.add_argument("--correction", choices=["bh", "holm", "none"], default="bh",
+                         help="multiplicity correction over all comparisons (default bh: "
+                              "Benjamini-Hochberg)")
 
     lst = sub.add_parser("list", help="list strategies, datasets, models or suites")
     lst.add_argument("what", choices=["strategies", "datasets", "models", "suites"])
@@ -100,8 +138,8 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``harness`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "report": _cmd_report, "list": _cmd_list, "show": _cmd_show,
-                "export": _cmd_export, "env": _cmd_env}
+    handlers = {"run": _cmd_run, "report": _cmd_report, "compare": _cmd_compare,
+                "list": _cmd_list, "show": _cmd_show, "export": _cmd_export, "env": _cmd_env}
     try:
         return handlers[args.command](args)
     except UserError as exc:
@@ -117,7 +155,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         outcome = run_suite(args.suite, db=args.db, jobs=args.jobs, only=args.only,
                             dry_run=args.dry_run, rerun_failed=args.rerun_failed,
                             progress=not args.quiet and not args.dry_run,
-                            keep_run_dirs=args.keep_run_dirs, fork_workers=not args.no_fork)
+                            keep_run_dirs=args.keep_run_dirs, fork_workers=not args.no_fork,
+                            round=args.round)
     except KeyboardInterrupt:
         print("\nharness: interrupted; finished runs are stored. Run the same command again "
               "to resume.", file=sys.stderr)
@@ -133,7 +172,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if outcome.runs:
         print(format_table(*summary_rows(outcome.runs)))
-    print(f"\nsuite {suite.name}: {outcome.executed} run(s) executed, "
+    in_round = f" (round {outcome.round})" if outcome.round else ""
+    print(f"\nsuite {suite.name}{in_round}: {outcome.executed} run(s) executed, "
           f"{len(outcome.done_before)} already stored; results in {args.db}")
     for run in outcome.failures:
         first_line = (run["error"] or "").strip().splitlines()[:1]
@@ -155,6 +195,57 @@ def _write_report(args: argparse.Namespace, suite: str | None) -> Path:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     print(f"report: {_write_report(args, args.suite)}")
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from harness.analysis.history import compare_rounds, resolve_round, stored_rounds
+    from harness.analysis.regressions import CompareSettings
+    from harness.compare_view import comparison_json, comparison_text, nothing_to_compare_json
+    from harness.store import ResultStore
+
+    settings = CompareSettings(alpha=args.alpha, min_effect=args.min_effect,
+                               min_relative=args.min_relative, correction=args.correction)
+    with ResultStore(args.db, create=False) as store:
+        names = [s["name"] for s in store.suites()]
+        if not names:
+            raise UserError(f"{args.db} holds no suite runs yet; run a suite first")
+        suite = args.suite or names[-1]
+        if suite not in names:
+            raise UserError(f"no suite {suite!r} in {args.db}; stored suites: "
+                            f"{', '.join(dict.fromkeys(names))}")
+        rounds = stored_rounds(store, suite)
+        candidate = (resolve_round(rounds, args.candidate, suite=suite) if args.candidate
+                     else rounds[-1])
+        if args.baseline:
+            baseline = resolve_round(rounds, args.baseline, suite=suite)
+        else:
+            earlier = rounds[:rounds.index(candidate)]
+            if not earlier:
+                reason = (f"no baseline round: round {candidate.name} is the first of suite "
+                          f"{suite} in {args.db}, so there is nothing to compare it with yet "
+                          "(store another round with harness run --round LABEL)")
+                if args.format == "json":
+                    print(json.dumps(nothing_to_compare_json(suite, candidate, reason),
+                                     indent=2))
+                else:
+                    print(reason)
+                return EXIT_OK
+            baseline = earlier[-1]
+        if baseline == candidate:
+            raise UserError(f"--baseline and --candidate both name round {candidate.name}; "
+                            "compare two different rounds")
+        comparison = compare_rounds(store, suite=suite, baseline=baseline,
+                                    candidate=candidate, settings=settings)
+    if args.format == "json":
+        print(json.dumps(comparison_json(comparison), indent=2))
+    else:
+        print(comparison_text(comparison, show_all=args.all))
+    regressions = comparison.result.regressions
+    if regressions and args.fail_on_regression:
+        print(f"harness: {len(regressions)} regression(s) of round {candidate.name} against "
+              f"round {baseline.name}", file=sys.stderr)
+        return EXIT_RUN_FAILURES
     return EXIT_OK
 
 

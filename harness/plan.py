@@ -7,8 +7,10 @@ is recognised and skipped when the suite runs again.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,12 +51,17 @@ class RunSpec:
     memory_mb: float | None
     data_dir: str = field(default="", compare=False)
     skip_reason: str = field(default="", compare=False)  # e.g. the dataset file is missing
+    round: str = ""  # a label (a night's date) that makes the suite's runs new again
 
     @property
     def key(self) -> str:
-        """Hash of what defines the run (everything but where its data is cached)."""
+        """Hash of what defines the run (everything but where its data is cached).
+
+        The round is part of the key only when set, so keys of round-less runs stay as they
+        were in stores written before rounds existed.
+        """
         defining = {k: v for k, v in asdict(self).items()
-                    if k not in ("data_dir", "skip_reason")}
+                    if k not in ("data_dir", "skip_reason") and (k != "round" or v)}
         return hashlib.sha256(json.dumps(defining, sort_keys=True, default=str).encode()
                               ).hexdigest()[:20]
 
@@ -70,11 +77,12 @@ class RunSpec:
         return cls(**data)
 
 
-def plan_suite(suite: Suite, *, cache_dir: Path) -> list[RunSpec]:
+def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpec]:
     """Every run of the suite, in a stable order; datasets are split and cached as .npy.
 
     Only compatible pairs make problems (tabular data for scikit-learn models, images for
-    ``cnn``, sequences for ``lstm``) and a strategy runs on the models it can tune. A dataset
+    ``cnn``, sequences for ``lstm``) and a strategy runs on the models it can tune. ``round``
+    labels a repetition of the whole suite (a night), which gets keys of its own. A dataset
     whose file is missing here (CIFAR-10, IMDb) gives runs with a ``skip_reason``.
     Raises DatasetError (unusable data) or ConfigError (a metric or model that does not
     fit a dataset's task).
@@ -113,12 +121,37 @@ def plan_suite(suite: Suite, *, cache_dir: Path) -> list[RunSpec]:
                         time_s=suite.budget.time_s, max_trials=suite.budget.max_trials,
                         hard_limit_s=suite.budget.hard_limit_s,
                         memory_mb=suite.budget.memory_mb, data_dir=data_dir,
-                        skip_reason=skip))
+                        skip_reason=skip, round=round))
     return specs
 
 
 def _test_tag(test_size: float) -> str:
     return f"t{test_size:g}"
+
+
+_ROUND_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}")
+
+
+def round_label(text: str | None, *, now: dt.datetime | None = None) -> str:
+    """A round label as given (``today``: the UTC date, ``now``: the UTC minute); '' for none.
+
+    A round repeats the whole suite under new keys: a nightly job passes ``--round today``
+    so that each night's runs are stored beside the earlier nights' instead of being skipped.
+    """
+    from harness.errors import UserError
+
+    if not text:
+        return ""
+    moment = now or dt.datetime.now(dt.UTC)
+    if text == "today":
+        return moment.strftime("%Y-%m-%d")
+    if text == "now":
+        return moment.strftime("%Y-%m-%dT%H:%M")
+    if not _ROUND_CHARS.fullmatch(text):
+        raise UserError(f"--round: bad label {text!r}; use 'today' (the UTC date), 'now' "
+                        "(the UTC minute) or up to 64 letters, digits and . _ : + -, "
+                        "starting with a letter or digit (e.g. 2026-11-28 or v1.2)")
+    return text
 
 
 def parse_only(expressions: Iterable[str]) -> dict[str, set[str]]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from harness.execution.process import RunResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = Path("results") / "harness.db"
 FINISHED = ("ok", "failed", "timeout", "memout", "skipped")
 
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS suites (
     n_planned INTEGER NOT NULL,
     git_commit TEXT,
     package_versions TEXT NOT NULL,
-    machine TEXT NOT NULL
+    machine TEXT NOT NULL,
+    round TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -73,9 +74,11 @@ CREATE TABLE IF NOT EXISTS runs (
     package_versions TEXT,
     started_at REAL,
     finished_at REAL,
-    attempts INTEGER NOT NULL DEFAULT 1
+    attempts INTEGER NOT NULL DEFAULT 1,
+    round TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_by_suite ON runs(suite, dataset, model, strategy);
+CREATE INDEX IF NOT EXISTS runs_by_round ON runs(suite, round);
 CREATE TABLE IF NOT EXISTS trials (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -94,11 +97,18 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 """
 
+# from version N to N + 1
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE suites ADD COLUMN round TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN round TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX IF NOT EXISTS runs_by_round ON runs(suite, round)"),
+}
+
 _RUN_COLUMNS = ("id", "key", "suite_id", "suite", "dataset", "model", "strategy", "seed", "task",
                 "metric", "cv", "n_jobs", "budget_s", "max_trials", "fingerprint", "status",
                 "best_params", "best_cv_score", "test_score", "wall_time_s", "cpu_time_s",
                 "peak_mem_mb", "n_trials", "error", "details", "host", "git_commit",
-                "package_versions", "started_at", "finished_at", "attempts")
+                "package_versions", "started_at", "finished_at", "attempts", "round")
 _JSON_COLUMNS = {"best_params", "details", "package_versions", "params", "cv_scores",
                  "fidelity", "info", "config", "machine", "spec"}
 
@@ -130,6 +140,9 @@ class ResultStore:
         if "meta" in tables:
             row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             found = int(row[0]) if row else None
+            if found in _MIGRATIONS:
+                self._migrate(found)
+                return
             if found != SCHEMA_VERSION:
                 raise UserError(f"{self.path} has schema version {found}; this harness reads "
                                 f"version {SCHEMA_VERSION}. Use a new --db path or migrate.")
@@ -142,6 +155,15 @@ class ResultStore:
                     self._conn.execute(statement)
             self._conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)",
                                (str(SCHEMA_VERSION),))
+
+    def _migrate(self, found: int) -> None:
+        """Bring an older store up to this schema in one transaction (no row is lost)."""
+        with self.transaction() as conn:
+            for version in range(found, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[version]:
+                    conn.execute(statement)
+            conn.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                         (str(SCHEMA_VERSION),))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -166,15 +188,16 @@ class ResultStore:
     # -- suites -------------------------------------------------------------------------
     def start_suite(self, *, name: str, source: str | None, config: Mapping[str, Any],
                     config_hash: str, n_planned: int, git_commit: str | None,
-                    package_versions: Mapping[str, str], machine: Mapping[str, Any]) -> int:
-        """Record the start of a suite run; returns its id."""
+                    package_versions: Mapping[str, str], machine: Mapping[str, Any],
+                    round: str = "") -> int:
+        """Record the start of a suite run (in a round, e.g. a night); returns its id."""
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO suites(name, source, config, config_hash, started_at, status, "
-                "n_planned, git_commit, package_versions, machine) "
-                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                "n_planned, git_commit, package_versions, machine, round) "
+                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                 (name, source, _dumps(config), config_hash, time.time(), n_planned, git_commit,
-                 _dumps(package_versions), _dumps(machine)))
+                 _dumps(package_versions), _dumps(machine), round))
             return int(cur.lastrowid or 0)
 
     def finish_suite(self, suite_id: int, status: str) -> None:
@@ -209,15 +232,15 @@ class ResultStore:
                 "metric, cv, n_jobs, budget_s, max_trials, fingerprint, status, best_params, "
                 "best_cv_score, test_score, wall_time_s, cpu_time_s, peak_mem_mb, n_trials, "
                 "error, details, spec, host, git_commit, package_versions, started_at, "
-                "finished_at, attempts) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "finished_at, attempts, round) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (spec.key, suite_id, spec.suite, spec.dataset, spec.model, spec.strategy,
                  spec.seed, spec.task, spec.metric, spec.cv, spec.n_jobs, spec.time_s,
                  spec.max_trials, spec.fingerprint, result.status, _dumps(result.best_params),
                  result.best_cv_score, result.test_score, result.wall_time_s, result.cpu_time_s,
                  result.peak_mem_mb, len(result.trials), result.error, _dumps(result.details),
                  _dumps(spec.to_dict()), result.host, git_commit, _dumps(package_versions),
-                 result.started_at, result.finished_at, result.attempts))
+                 result.started_at, result.finished_at, result.attempts, spec.round))
             run_id = int(cur.lastrowid or 0)
             conn.executemany(
                 "INSERT INTO trials(run_id, number, params, cv_scores, mean_cv_score, "
@@ -229,14 +252,17 @@ class ResultStore:
                   _dumps(t.get("info") or None), t.get("error")) for t in result.trials])
         return run_id
 
-    def runs(self, *, suite: str | None = None, keys: Iterable[str] | None = None
-             ) -> list[dict[str, Any]]:
+    def runs(self, *, suite: str | None = None, keys: Iterable[str] | None = None,
+             round: str | None = None) -> list[dict[str, Any]]:
         """Runs as dicts (JSON columns decoded), oldest first."""
         sql, args = "SELECT * FROM runs", []
         clauses = []
         if suite is not None:
             clauses.append("suite = ?")
             args.append(suite)
+        if round is not None:
+            clauses.append("round = ?")
+            args.append(round)
         if keys is not None:
             key_list = list(keys)
             clauses.append(f"key IN ({','.join('?' * len(key_list))})")
@@ -271,26 +297,33 @@ class ResultStore:
         return [_decode(r) for r in self._conn.execute(sql + " ORDER BY id", args)]
 
     # -- pandas -------------------------------------------------------------------------
-    def runs_frame(self, *, suite: str | None = None) -> pd.DataFrame:
+    def runs_frame(self, *, suite: str | None = None, round: str | None = None
+                   ) -> pd.DataFrame:
         """Runs as a DataFrame (JSON columns decoded to Python objects)."""
         import pandas as pd
 
-        return pd.DataFrame(self.runs(suite=suite), columns=[*_RUN_COLUMNS, "spec"])
+        return pd.DataFrame(self.runs(suite=suite, round=round),
+                            columns=[*_RUN_COLUMNS, "spec"])
 
-    def trials_frame(self, *, suite: str | None = None) -> pd.DataFrame:
+    def trials_frame(self, *, suite: str | None = None, round: str | None = None
+                     ) -> pd.DataFrame:
         """Trials joined with their run's identifying columns."""
         import pandas as pd
 
-        sql = ("SELECT t.*, r.key AS run_key, r.suite, r.dataset, r.model, r.strategy, r.seed "
-               "FROM trials t JOIN runs r ON r.id = t.run_id")
-        args: list[Any] = []
-        if suite is not None:
-            sql, args = sql + " WHERE r.suite = ?", [suite]
+        sql = ("SELECT t.*, r.key AS run_key, r.suite, r.dataset, r.model, r.strategy, r.seed, "
+               "r.round FROM trials t JOIN runs r ON r.id = t.run_id")
+        clauses, args = [], []
+        for column, value in (("suite", suite), ("round", round)):
+            if value is not None:
+                clauses.append(f"r.{column} = ?")
+                args.append(value)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
         rows = [_decode(r) for r in self._conn.execute(sql + " ORDER BY t.run_id, t.number",
                                                        args)]
         columns = ["id", "run_id", "number", "params", "cv_scores", "mean_cv_score",
                    "std_cv_score", "fit_time_s", "score_time_s", "elapsed_s", "fidelity", "info",
-                   "error", "run_key", "suite", "dataset", "model", "strategy", "seed"]
+                   "error", "run_key", "suite", "dataset", "model", "strategy", "seed", "round"]
         return pd.DataFrame(rows, columns=columns)
 
 

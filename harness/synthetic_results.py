@@ -6,7 +6,7 @@ no model is fitted; dataset names are made up unless given, so learning curves a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +20,15 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                model: str = "random_forest", strategies: Sequence[str] = ("random", "grid"),
                seeds: Sequence[int] = (0, 1), trials_per_run: int = 20,
                budget_s: float = 60.0, statuses: Sequence[str] = ("ok",), seed: int = 0,
-               params: dict[str, Sequence[object]] | None = None) -> int:
-    """Write one suite run; returns the number of runs. ``statuses`` cycles over the runs."""
+               params: dict[str, Sequence[object]] | None = None, round: str = "",
+               score_shift: Mapping[str, float] | None = None,
+               git_commit: str | None = None) -> int:
+    """Write one suite run; returns the number of runs. ``statuses`` cycles over the runs.
+
+    ``round`` stores it as a round of the suite (a night); ``score_shift`` adds a constant
+    to the CV and test scores of the named strategies (a regression when negative).
+    """
+    shift = dict(score_shift or {})
     rng = np.random.default_rng(seed)
     params = params or {"n_estimators": [10, 50, 100, 200], "max_depth": [2, 4, 8, 16],
                         "criterion": ["gini", "entropy"]}
@@ -33,19 +40,22 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
     n = 0
     with ResultStore(db) as store:
         suite_id = store.start_suite(name=suite, source=None, config=config,
-                                     config_hash="synthetic", n_planned=0, git_commit=None,
-                                     package_versions={"python": "3"}, machine={"cores": 2})
+                                     config_hash="synthetic", n_planned=0, git_commit=git_commit,
+                                     package_versions={"python": "3"}, machine={"cores": 2},
+                                     round=round)
         for d_index, dataset in enumerate(datasets):
             for s_index, strategy in enumerate(strategies):
                 for seed_value in seeds:
                     status = statuses[n % len(statuses)]
-                    skill = 0.7 + 0.03 * s_index + 0.02 * d_index
+                    run_rng = np.random.default_rng([d_index, s_index, seed_value])
+                    skill = 0.7 + 0.03 * s_index + 0.02 * d_index + shift.get(strategy, 0.0)
                     spec = RunSpec(suite=suite, dataset=dataset, dataset_options={},
                                    fingerprint=f"{d_index:016x}", task="classification",
                                    model=model, space=space, strategy=strategy,
                                    strategy_options={}, seed=seed_value, metric="accuracy",
                                    cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
-                                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None)
+                                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None,
+                                   round=round)
                     trials = []
                     count = 0 if status == "skipped" else trials_per_run
                     times = np.sort(rng.uniform(0.02, 0.95, count)) * budget_s
@@ -68,12 +78,14 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                         best_cv_score=best["mean_cv_score"] if best else None,
                         test_score=float(np.clip(skill + rng.normal(0, 0.03), 0, 1))
                         if ok else None,
-                        wall_time_s=float(budget_s * rng.uniform(0.5, 1.0)),
-                        cpu_time_s=float(budget_s * rng.uniform(0.4, 1.0)),
-                        peak_mem_mb=float(rng.uniform(100, 400)),
+                        # a run's cost depends mostly on what it runs: the same in every round
+                        wall_time_s=float(budget_s * run_rng.uniform(0.5, 1.0)
+                                          * rng.normal(1.0, 0.03)),
+                        cpu_time_s=float(budget_s * run_rng.uniform(0.4, 1.0)),
+                        peak_mem_mb=float(run_rng.uniform(100, 400) * rng.normal(1.0, 0.02)),
                         error=None if status == "ok" else f"{status}: synthetic error",
                         host="synthetic", started_at=1.7e9 + n, finished_at=1.7e9 + n + 1)
-                    store.save_run(result, suite_id=suite_id, git_commit=None,
+                    store.save_run(result, suite_id=suite_id, git_commit=git_commit,
                                    package_versions={"python": "3"})
                     n += 1
         store.finish_suite(suite_id, "finished")

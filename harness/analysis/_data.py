@@ -13,12 +13,13 @@ from harness.store import ResultStore
 
 @dataclass(frozen=True)
 class SuiteData:
-    """Runs and trials of one suite, as of its latest configuration."""
+    """Runs and trials of one suite's round, as of its latest configuration."""
 
     suite: str
     runs: pd.DataFrame
     trials: pd.DataFrame
     suite_runs: list[dict[str, Any]]
+    round: str = ""
 
     @property
     def latest(self) -> dict[str, Any] | None:
@@ -45,11 +46,15 @@ def problem_label(dataset: str, model: str) -> str:
     return f"{dataset} / {model}"
 
 
-def load_suite_data(store: ResultStore, suite: str) -> SuiteData:
-    """The suite's runs under its latest configuration (older configurations left out)."""
+def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None) -> SuiteData:
+    """The suite's runs in one round (default: the latest) under that round's latest
+    configuration (older rounds and configurations left out)."""
     suite_runs = store.suites(suite)
-    runs = store.runs_frame(suite=suite)
-    trials = store.trials_frame(suite=suite)
+    if round is None:
+        round = suite_runs[-1]["round"] if suite_runs else ""
+    suite_runs = [s for s in suite_runs if s["round"] == round]
+    runs = store.runs_frame(suite=suite, round=round)
+    trials = store.trials_frame(suite=suite, round=round)
     if suite_runs:
         latest_hash = suite_runs[-1]["config_hash"]
         same = {s["id"] for s in suite_runs if s["config_hash"] == latest_hash}
@@ -62,4 +67,4 @@ def load_suite_data(store: ResultStore, suite: str) -> SuiteData:
     trials = trials.assign(problem=[problem_label(d, m) for d, m in zip(trials["dataset"],
                                                                          trials["model"],
                                                                          strict=True)])
-    return SuiteData(suite=suite, runs=runs, trials=trials, suite_runs=suite_runs)
+    return SuiteData(suite=suite, runs=runs, trials=trials, suite_runs=suite_runs, round=round)

@@ -14,7 +14,7 @@ from harness.config import Suite, load_suite
 from harness.console import Progress
 from harness.execution.local import LocalExecutor
 from harness.execution.process import RunResult
-from harness.plan import RunSpec, parse_only, plan_suite, select
+from harness.plan import RunSpec, parse_only, plan_suite, round_label, select
 from harness.provenance import git_commit, machine_info, package_versions
 from harness.store import DEFAULT_DB, FINISHED, ResultStore
 
@@ -37,6 +37,7 @@ class SuiteRun:
     runs: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
     skip_reasons: dict[str, str] = field(default_factory=dict)  # strategy -> why
+    round: str = ""
 
     @property
     def pending(self) -> list[RunSpec]:
@@ -89,9 +90,12 @@ def default_jobs(n_jobs: int) -> int:
 def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path = DEFAULT_DB,
               jobs: int | None = None, only: Iterable[str] = (), dry_run: bool = False,
               rerun_failed: bool = False, progress: bool = False,
-              keep_run_dirs: bool = False, fork_workers: bool = True) -> SuiteRun:
+              keep_run_dirs: bool = False, fork_workers: bool = True,
+              round: str | None = None) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
+    ``round`` labels a repetition of the suite (``today`` for the UTC date, as a nightly job
+    does): its runs get keys of their own, so the store keeps every round as history.
     Runs already stored under the same key are skipped (``rerun_failed`` re-runs failed,
     timed-out and memory-out ones). Workers are forked from a warm copy of this process
     unless ``fork_workers`` is False (then each starts a fresh interpreter). Raises
@@ -101,12 +105,13 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
     suite = suite_or_path if isinstance(suite_or_path, Suite) else load_suite(suite_or_path)
     db = Path(db)
     filters = parse_only(only)
-    specs = select(plan_suite(suite, cache_dir=db.parent / "cache"), filters)
+    label = round_label(round)
+    specs = select(plan_suite(suite, cache_dir=db.parent / "cache", round=label), filters)
     with ResultStore(db) as store:
         # skipped runs (a missing environment or dataset file) are tried again every time
         statuses = [s for s in FINISHED if s != "skipped"
                     and not (rerun_failed and s in FAILURE_STATUSES)]
-        outcome = SuiteRun(suite=suite, db=db, planned=specs,
+        outcome = SuiteRun(suite=suite, db=db, planned=specs, round=label,
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
         if not dry_run:
@@ -127,7 +132,8 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: LocalExecutor, *,
     outcome.suite_id = store.start_suite(
         name=suite.name, source=suite.source, config=suite.to_dict(),
         config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
-        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs})
+        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs},
+        round=outcome.round)
     pending: list[RunSpec] = []
     for spec in outcome.pending:
         reason = spec.skip_reason or outcome.skip_reasons.get(spec.strategy)

@@ -28,9 +28,12 @@ from harness.analysis import (
     win_tie_loss,
     win_tie_loss_counts,
 )
+from harness.analysis.history import History
 from harness.analysis.leaderboard import Estimate
+from harness.compare_view import format_change
 from harness.report.charts._svg import color_for
 from harness.report.charts.critical_difference import critical_difference_svg
+from harness.report.charts.history import history_svg
 from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
 from harness.report.charts.points import gap_svg, pareto_svg, variance_svg
@@ -72,6 +75,7 @@ def _header(data: SuiteData) -> dict[str, Any]:
     machine = latest.get("machine") or {}
     return {
         "suite": data.suite,
+        "round": data.round,
         "source": latest.get("source") or "",
         "started": _when(data.suite_runs[0]["started_at"] if data.suite_runs else None),
         "finished": _when(latest.get("finished_at")),
@@ -213,9 +217,32 @@ def _failures(data: SuiteData) -> list[dict[str, Any]]:
             for r in failed.itertuples()]
 
 
+def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    labels = [r.name for r in history.rounds]
+    extra = {s.strategy for p in history.problems for s in p.series} - set(colors)
+    colors = {**colors, **color_for([*colors, *sorted(extra)])}
+    return {
+        "rounds": [{"label": r.name, "started": r.started,
+                    "commit": (r.git_commit or "unknown")[:12],
+                    "runs": ", ".join(map(str, r.suite_ids))} for r in history.rounds],
+        "problems": [{"name": p.problem, "svg": history_svg(p, labels, colors)}
+                     for p in history.problems],
+        "regressions": [{"round": name, "problem": f"{c.dataset} / {c.model}",
+                         "strategy": c.strategy, "measure": c.measure,
+                         "baseline": _num(c.baseline), "candidate": _num(c.candidate),
+                         "change": format_change(c), "p": "–" if c.p_worse is None
+                         else f"{c.p_worse:.3g}", "note": c.note}
+                        for name, c in history.regressions],
+    }
+
+
 def build_context(data: SuiteData, *, base_dir: Path | None = None,
-                  learning_curves: bool = True) -> dict[str, Any]:
-    """Everything the templates show, as plain data and SVG strings."""
+                  learning_curves: bool = True, history: History | None = None
+                  ) -> dict[str, Any]:
+    """Everything the templates show, as plain data and SVG strings (``history``: the
+    suite's earlier rounds, see ``analysis.history.round_history``)."""
     colors = color_for(data.strategies)
     problems = [_problem(data, p, colors, base_dir=base_dir, learning_curves=learning_curves)
                 for p in data.problems]
@@ -237,5 +264,6 @@ def build_context(data: SuiteData, *, base_dir: Path | None = None,
                              "rank": _num(r.mean_rank, 2), "summary": r.summary}
                             for r in recommendations],
         "failures": _failures(data),
+        "history": _history(history, colors),
         "colors": colors,
     }

@@ -34,6 +34,7 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
     ``suite`` defaults to the suite run most recently.
     """
     from harness.analysis import load_suite_data
+    from harness.analysis.history import round_history
     from harness.report.context import build_context
     from harness.store import ResultStore
 
@@ -46,9 +47,11 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
             raise UserError(f"no suite {name!r} in {db}; stored suites: "
                             f"{', '.join(dict.fromkeys(names))}")
         data = load_suite_data(store, name)
+        history = round_history(store, name)
     latest = data.latest or {}
     base_dir = Path(latest["source"]).parent if latest.get("source") else None
-    html = render_html(build_context(data, base_dir=base_dir, learning_curves=learning_curves))
+    html = render_html(build_context(data, base_dir=base_dir, learning_curves=learning_curves,
+                                     history=history))
     path = out_dir / name / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")

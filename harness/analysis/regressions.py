@@ -1,0 +1,244 @@
+"""Did a strategy get worse or slower between two rounds of a suite? Paired over seeds.
+
+For each problem and strategy, the runs of the two rounds are paired by seed. Scores (test,
+CV) are compared by their differences, time and memory by their log ratios; a one-sided
+paired t-test asks whether the candidate is worse than the baseline beyond the noise seen
+across the seeds, the p-values of all comparisons are adjusted for multiplicity, and a
+change counts only when it is also at least the minimum effect. A seed that ran ``ok`` in
+the baseline and failed, timed out or ran out of memory in the candidate is a regression
+by itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from harness.analysis.statistics import holm
+
+FAILED_STATUSES = ("failed", "timeout", "memout")
+# measure -> (higher is better, change is relative)
+MEASURES: dict[str, tuple[bool, bool]] = {
+    "test_score": (True, False),
+    "best_cv_score": (True, False),
+    "wall_time_s": (False, True),
+    "peak_mem_mb": (False, True),
+}
+CORRECTIONS = ("bh", "holm", "none")
+_KEYS = ["dataset", "model", "strategy"]
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What counts as a change: test level, multiplicity correction and minimum effects."""
+
+    alpha: float = 0.05
+    min_effect: float = 0.01  # scores: absolute difference of the means
+    min_relative: float = 0.25  # time and memory: geometric-mean ratio minus one
+    correction: str = "bh"
+    measures: tuple[str, ...] = tuple(MEASURES)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One problem x strategy x measure, baseline round against candidate round."""
+
+    dataset: str
+    model: str
+    strategy: str
+    measure: str
+    n_pairs: int
+    baseline: float | None  # mean over the paired seeds
+    candidate: float | None
+    change: float | None  # candidate - baseline (scores) or ratio - 1 (time, memory)
+    p_worse: float | None  # one-sided, adjusted for multiplicity
+    p_better: float | None
+    verdict: str  # regressed, improved, unchanged, not tested
+    note: str = ""
+
+    @property
+    def relative(self) -> bool:
+        return MEASURES.get(self.measure, (True, False))[1]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    comparison: Comparison
+    p_worse: float | None
+    p_better: float | None
+    effect_worse: bool
+    effect_better: bool
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Every comparison between two rounds, in problem / strategy / measure order."""
+
+    comparisons: list[Comparison] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.verdict == "regressed"]
+
+    @property
+    def improvements(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.verdict == "improved"]
+
+
+def compare_runs(baseline: pd.DataFrame, candidate: pd.DataFrame, *,
+                 settings: CompareSettings | None = None) -> ComparisonResult:
+    """Compare two rounds' runs (frames with the store's run columns) problem by problem."""
+    settings = settings or CompareSettings()
+    _check_settings(settings)
+    base, cand = _latest_per_seed(baseline), _latest_per_seed(candidate)
+    raws: list[_Raw] = []
+    groups = sorted(set(map(tuple, base[_KEYS].to_numpy().tolist()))
+                    & set(map(tuple, cand[_KEYS].to_numpy().tolist())))
+    for dataset, model, strategy in groups:
+        b = _select(base, dataset, model, strategy)
+        c = _select(cand, dataset, model, strategy)
+        raws.append(_status_change(b, c, dataset, model, strategy))
+        for measure in settings.measures:
+            raws.append(_measure_change(b, c, measure, settings,
+                                        dataset=dataset, model=model, strategy=strategy))
+    return ComparisonResult(_decide([r for r in raws if r is not None], settings))
+
+
+def _check_settings(settings: CompareSettings) -> None:
+    from harness.errors import UserError
+
+    if not 0 < settings.alpha < 1:
+        raise UserError(f"--alpha must be between 0 and 1, got {settings.alpha}")
+    if settings.min_effect < 0 or settings.min_relative < 0:
+        raise UserError("--min-effect and --min-relative must be zero or more")
+    if settings.correction not in CORRECTIONS:
+        raise UserError(f"--correction {settings.correction!r}; valid: {', '.join(CORRECTIONS)}")
+    unknown = set(settings.measures) - set(MEASURES)
+    if unknown:
+        raise UserError(f"unknown measure(s) {', '.join(sorted(unknown))}; valid: "
+                        f"{', '.join(MEASURES)}")
+
+
+def _latest_per_seed(runs: pd.DataFrame) -> pd.DataFrame:
+    if not len(runs):
+        return pd.DataFrame(columns=[*_KEYS, "seed", "status", *MEASURES])
+    ordered = runs.sort_values("id") if "id" in runs else runs
+    return ordered.drop_duplicates([*_KEYS, "seed"], keep="last")
+
+
+def _select(runs: pd.DataFrame, dataset: str, model: str, strategy: str) -> pd.DataFrame:
+    mask = (runs["dataset"] == dataset) & (runs["model"] == model) & (runs["strategy"] == strategy)
+    return runs[mask].set_index("seed")
+
+
+def _status_change(b: pd.DataFrame, c: pd.DataFrame, dataset: str, model: str,
+                   strategy: str) -> _Raw | None:
+    seeds = sorted(set(b.index) & set(c.index))
+    broke = [s for s in seeds if b.at[s, "status"] == "ok" and c.at[s, "status"]
+             in FAILED_STATUSES]
+    fixed = [s for s in seeds if b.at[s, "status"] in FAILED_STATUSES
+             and c.at[s, "status"] == "ok"]
+    if not broke and not fixed:
+        return None
+    ok_base = sum(b.at[s, "status"] == "ok" for s in seeds)
+    ok_cand = sum(c.at[s, "status"] == "ok" for s in seeds)
+    changes = [f"seed {s}: {b.at[s, 'status']} -> {c.at[s, 'status']}" for s in broke + fixed]
+    comparison = Comparison(
+        dataset=dataset, model=model, strategy=strategy, measure="status",
+        n_pairs=len(seeds), baseline=float(ok_base), candidate=float(ok_cand),
+        change=float(ok_cand - ok_base), p_worse=None, p_better=None,
+        verdict="regressed" if broke else "improved", note="; ".join(changes))
+    return _Raw(comparison, None, None, False, False)
+
+
+def _measure_change(b: pd.DataFrame, c: pd.DataFrame, measure: str, settings: CompareSettings,
+                    *, dataset: str, model: str, strategy: str) -> _Raw:
+    higher_better, relative = MEASURES[measure]
+    seeds = sorted(s for s in set(b.index) & set(c.index)
+                   if b.at[s, "status"] == "ok" and c.at[s, "status"] == "ok"
+                   and _finite(b.at[s, measure]) and _finite(c.at[s, measure]))
+    base = np.array([float(b.at[s, measure]) for s in seeds])
+    cand = np.array([float(c.at[s, measure]) for s in seeds])
+
+    def make(verdict: str, note: str = "", change: float | None = None) -> Comparison:
+        return Comparison(dataset=dataset, model=model, strategy=strategy, measure=measure,
+                          n_pairs=len(seeds),
+                          baseline=float(base.mean()) if len(seeds) else None,
+                          candidate=float(cand.mean()) if len(seeds) else None,
+                          change=change, p_worse=None, p_better=None, verdict=verdict,
+                          note=note)
+
+    if not seeds:
+        return _Raw(make("not tested", "no seed ran ok in both rounds"), None, None, False,
+                    False)
+    if relative:
+        diffs = np.log(np.maximum(cand, 1e-9)) - np.log(np.maximum(base, 1e-9))
+        change = float(math.exp(diffs.mean()) - 1.0)
+        worse_effect, better_effect = change >= settings.min_relative, \
+            change <= -settings.min_relative / (1 + settings.min_relative)
+    else:
+        diffs = cand - base
+        change = float(diffs.mean())
+        worse_effect = (-change if higher_better else change) >= settings.min_effect
+        better_effect = (change if higher_better else -change) >= settings.min_effect
+    if len(seeds) < 2:
+        return _Raw(make("not tested", "needs at least 2 paired seeds", change), None, None,
+                    False, False)
+    # the "worse" direction of the differences: down for scores, up for time and memory
+    worse_sign = -1.0 if higher_better else 1.0
+    p_worse = _one_sided_p(worse_sign * diffs)
+    p_better = _one_sided_p(-worse_sign * diffs)
+    return _Raw(make("unchanged", change=change), p_worse, p_better, worse_effect,
+                better_effect)
+
+
+def _finite(value: object) -> bool:
+    return value is not None and not pd.isna(value) and math.isfinite(float(value))
+
+
+def _one_sided_p(diffs: np.ndarray) -> float:
+    """p of 'the mean of diffs is greater than 0' (paired one-sided t-test)."""
+    from scipy import stats
+
+    if np.allclose(diffs, diffs[0], rtol=0, atol=1e-12):  # no spread: the sign decides
+        return 0.0 if diffs[0] > 1e-12 else 1.0
+    return float(stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue)
+
+
+def _adjust(p_values: list[float], correction: str) -> list[float]:
+    if not p_values or correction == "none":
+        return list(p_values)
+    if correction == "holm":
+        return holm(p_values)
+    order = np.argsort(p_values)  # Benjamini-Hochberg step-up
+    m = len(p_values)
+    adjusted = np.empty(m)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        index = order[rank - 1]
+        running = min(running, p_values[index] * m / rank)
+        adjusted[index] = running
+    return adjusted.tolist()
+
+
+def _decide(raws: list[_Raw], settings: CompareSettings) -> list[Comparison]:
+    tested = [r for r in raws if r.p_worse is not None and r.p_better is not None]
+    worse = _adjust([r.p_worse for r in tested if r.p_worse is not None], settings.correction)
+    better = _adjust([r.p_better for r in tested if r.p_better is not None],
+                     settings.correction)
+    adjusted = {id(r): (w, b) for r, w, b in zip(tested, worse, better, strict=True)}
+    out = []
+    for raw in raws:
+        comparison = raw.comparison
+        if id(raw) in adjusted:
+            p_worse, p_better = adjusted[id(raw)]
+            verdict = ("regressed" if p_worse < settings.alpha and raw.effect_worse else
+                       "improved" if p_better < settings.alpha and raw.effect_better else
+                       "unchanged")
+            comparison = Comparison(**{**comparison.__dict__, "p_worse": p_worse,
+                                       "p_better": p_better, "verdict": verdict})
+        out.append(comparison)
+    return out
