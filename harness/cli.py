@@ -313,13 +313,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 for m in MODELS.values()]
         print(format_table(["model", "tasks", "default space", "description"], rows))
     else:
-        from harness.config import load_suite, shipped_suites
+        from harness.config import compatible, known_task, load_suite, shipped_suites, tunes
 
         rows = []
         for name, path in shipped_suites().items():
             suite = load_suite(path)
-            n_runs = (len(suite.datasets) * len(suite.models) * len(suite.strategies)
-                      * len(suite.seeds))
+            n_runs = len(suite.seeds) * sum(
+                compatible(d, m, task=known_task(d)) and tunes(s, m)
+                for d in suite.datasets for m in suite.models for s in suite.strategies)
             rows.append([name, n_runs, f"{suite.budget.time_s:g}", suite.description])
         print(format_table(["suite", "runs", "budget_s", "description"], rows))
     return EXIT_OK

@@ -351,7 +351,8 @@ def tunes(strategy: StrategyEntry, model: ModelEntry) -> bool:
     return MODELS[model.name].kind in resolve_strategy(strategy.name).model_kinds
 
 
-def _known_task(entry: DatasetEntry) -> str | None:
+def known_task(entry: DatasetEntry) -> str | None:
+    """The dataset's task where it is known without loading it (built-ins, options)."""
     from harness.datasets import IMAGE_DATASETS, SEQUENCE_DATASETS
 
     if entry.ref in BUILTINS:
@@ -381,6 +382,6 @@ def check_problem_task(v_source: str | None, metric: str | None, dataset: str, t
 def _check_tasks(v: _Validator, metric: str | None, datasets: tuple[DatasetEntry, ...],
                  models: tuple[ModelEntry, ...]) -> None:
     for entry in datasets:
-        task = _known_task(entry)
+        task = known_task(entry)
         if task is not None:
             check_problem_task(v.source, metric, entry.ref, task, models)
