@@ -145,26 +145,26 @@ def round_history(store: ResultStore, suite: str, *, settings: CompareSettings |
             flagged.setdefault(key, []).append(c.measure)
             regressions.append((after.name, c))
     frame = runs[runs["round"].isin(list(by_round))]
-    ok = frame[frame["status"] == "ok"]
+    means = (frame[frame["status"] == "ok"]
+             .groupby(["dataset", "model", "strategy", "round"])[["test_score", "wall_time_s"]]
+             .mean())
+    lookup = {key: (row.test_score, row.wall_time_s) for key, row in zip(
+        means.index, means.itertuples(index=False), strict=True)}
     problems = []
     for (dataset, model), group in frame.groupby(["dataset", "model"], sort=False):
         problem = problem_label(dataset, model)
         series = []
         for strategy in dict.fromkeys(group["strategy"]):
-            mine = ok[(ok["dataset"] == dataset) & (ok["model"] == model)
-                      & (ok["strategy"] == strategy)]
+            values = [lookup.get((dataset, model, strategy, r.label), (None, None))
+                      for r in rounds]
             series.append(Series(
-                strategy=strategy,
-                test_score=[_mean(mine.loc[mine["round"] == r.label, "test_score"])
-                            for r in rounds],
-                wall_time_s=[_mean(mine.loc[mine["round"] == r.label, "wall_time_s"])
-                             for r in rounds],
+                strategy=strategy, test_score=[_plain(v[0]) for v in values],
+                wall_time_s=[_plain(v[1]) for v in values],
                 regressed=[flagged.get((r.label, problem, strategy), []) for r in rounds]))
         problems.append(ProblemHistory(problem=problem, metric=str(group["metric"].iloc[-1]),
                                        series=series))
     return History(rounds=rounds, problems=problems, regressions=regressions)
 
 
-def _mean(values: pd.Series) -> float | None:
-    values = values.dropna()
-    return float(values.mean()) if len(values) else None
+def _plain(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

@@ -93,18 +93,28 @@ def compare_runs(baseline: pd.DataFrame, candidate: pd.DataFrame, *,
     """Compare two rounds' runs (frames with the store's run columns) problem by problem."""
     settings = settings or CompareSettings()
     _check_settings(settings)
-    base, cand = _latest_per_seed(baseline), _latest_per_seed(candidate)
+    columns = [*_KEYS, "seed", "status", *MEASURES]
+    merged = _latest_per_seed(baseline)[columns].merge(
+        _latest_per_seed(candidate)[columns], on=[*_KEYS, "seed"], suffixes=("_b", "_c"))
+    for measure in MEASURES:
+        for side in ("_b", "_c"):
+            merged[measure + side] = pd.to_numeric(merged[measure + side], errors="coerce")
     raws: list[_Raw] = []
-    groups = sorted(set(map(tuple, base[_KEYS].to_numpy().tolist()))
-                    & set(map(tuple, cand[_KEYS].to_numpy().tolist())))
-    for dataset, model, strategy in groups:
-        b = _select(base, dataset, model, strategy)
-        c = _select(cand, dataset, model, strategy)
-        raws.append(_status_change(b, c, dataset, model, strategy))
+    for (dataset, model, strategy), group in merged.groupby(_KEYS, sort=True):
+        group = group.sort_values("seed")
+        ident = {"dataset": str(dataset), "model": str(model), "strategy": str(strategy)}
+        seeds = group["seed"].to_numpy()
+        before, after = group["status_b"].to_numpy(), group["status_c"].to_numpy()
+        status = _status_change(seeds, before, after, ident)
+        if status is not None:
+            raws.append(status)
+        both_ok = (before == "ok") & (after == "ok")
         for measure in settings.measures:
-            raws.append(_measure_change(b, c, measure, settings,
-                                        dataset=dataset, model=model, strategy=strategy))
-    return ComparisonResult(_decide([r for r in raws if r is not None], settings))
+            b = group[measure + "_b"].to_numpy(dtype=float)
+            c = group[measure + "_c"].to_numpy(dtype=float)
+            keep = both_ok & np.isfinite(b) & np.isfinite(c)
+            raws.append(_measure_change(b[keep], c[keep], measure, settings, ident))
+    return ComparisonResult(_decide(raws, settings))
 
 
 def _check_settings(settings: CompareSettings) -> None:
@@ -129,83 +139,65 @@ def _latest_per_seed(runs: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop_duplicates([*_KEYS, "seed"], keep="last")
 
 
-def _select(runs: pd.DataFrame, dataset: str, model: str, strategy: str) -> pd.DataFrame:
-    mask = (runs["dataset"] == dataset) & (runs["model"] == model) & (runs["strategy"] == strategy)
-    return runs[mask].set_index("seed")
-
-
-def _status_change(b: pd.DataFrame, c: pd.DataFrame, dataset: str, model: str,
-                   strategy: str) -> _Raw | None:
-    seeds = sorted(set(b.index) & set(c.index))
-    broke = [s for s in seeds if b.at[s, "status"] == "ok" and c.at[s, "status"]
-             in FAILED_STATUSES]
-    fixed = [s for s in seeds if b.at[s, "status"] in FAILED_STATUSES
-             and c.at[s, "status"] == "ok"]
-    if not broke and not fixed:
+def _status_change(seeds: np.ndarray, before: np.ndarray, after: np.ndarray,
+                   ident: dict[str, str]) -> _Raw | None:
+    broke = (before == "ok") & np.isin(after, FAILED_STATUSES)
+    fixed = np.isin(before, FAILED_STATUSES) & (after == "ok")
+    if not broke.any() and not fixed.any():
         return None
-    ok_base = sum(b.at[s, "status"] == "ok" for s in seeds)
-    ok_cand = sum(c.at[s, "status"] == "ok" for s in seeds)
-    changes = [f"seed {s}: {b.at[s, 'status']} -> {c.at[s, 'status']}" for s in broke + fixed]
+    changed = [f"seed {seed}: {b} -> {a}" for seed, b, a, flag
+               in zip(seeds, before, after, broke | fixed, strict=True) if flag]
+    ok_before, ok_after = float((before == "ok").sum()), float((after == "ok").sum())
     comparison = Comparison(
-        dataset=dataset, model=model, strategy=strategy, measure="status",
-        n_pairs=len(seeds), baseline=float(ok_base), candidate=float(ok_cand),
-        change=float(ok_cand - ok_base), p_worse=None, p_better=None,
-        verdict="regressed" if broke else "improved", note="; ".join(changes))
+        **ident, measure="status", n_pairs=len(seeds), baseline=ok_before, candidate=ok_after,
+        change=ok_after - ok_before, p_worse=None, p_better=None,
+        verdict="regressed" if broke.any() else "improved", note="; ".join(changed))
     return _Raw(comparison, None, None, False, False)
 
 
-def _measure_change(b: pd.DataFrame, c: pd.DataFrame, measure: str, settings: CompareSettings,
-                    *, dataset: str, model: str, strategy: str) -> _Raw:
+def _measure_change(base: np.ndarray, cand: np.ndarray, measure: str,
+                    settings: CompareSettings, ident: dict[str, str]) -> _Raw:
     higher_better, relative = MEASURES[measure]
-    seeds = sorted(s for s in set(b.index) & set(c.index)
-                   if b.at[s, "status"] == "ok" and c.at[s, "status"] == "ok"
-                   and _finite(b.at[s, measure]) and _finite(c.at[s, measure]))
-    base = np.array([float(b.at[s, measure]) for s in seeds])
-    cand = np.array([float(c.at[s, measure]) for s in seeds])
+    n = len(base)
 
     def make(verdict: str, note: str = "", change: float | None = None) -> Comparison:
-        return Comparison(dataset=dataset, model=model, strategy=strategy, measure=measure,
-                          n_pairs=len(seeds),
-                          baseline=float(base.mean()) if len(seeds) else None,
-                          candidate=float(cand.mean()) if len(seeds) else None,
+        return Comparison(**ident, measure=measure, n_pairs=n,
+                          baseline=float(base.mean()) if n else None,
+                          candidate=float(cand.mean()) if n else None,
                           change=change, p_worse=None, p_better=None, verdict=verdict,
                           note=note)
 
-    if not seeds:
+    if not n:
         return _Raw(make("not tested", "no seed ran ok in both rounds"), None, None, False,
                     False)
     if relative:
         diffs = np.log(np.maximum(cand, 1e-9)) - np.log(np.maximum(base, 1e-9))
         change = float(math.exp(diffs.mean()) - 1.0)
-        worse_effect, better_effect = change >= settings.min_relative, \
-            change <= -settings.min_relative / (1 + settings.min_relative)
+        worse_effect = change >= settings.min_relative
+        better_effect = change <= -settings.min_relative / (1 + settings.min_relative)
     else:
         diffs = cand - base
         change = float(diffs.mean())
         worse_effect = (-change if higher_better else change) >= settings.min_effect
         better_effect = (change if higher_better else -change) >= settings.min_effect
-    if len(seeds) < 2:
+    if n < 2:
         return _Raw(make("not tested", "needs at least 2 paired seeds", change), None, None,
                     False, False)
     # the "worse" direction of the differences: down for scores, up for time and memory
     worse_sign = -1.0 if higher_better else 1.0
-    p_worse = _one_sided_p(worse_sign * diffs)
-    p_better = _one_sided_p(-worse_sign * diffs)
-    return _Raw(make("unchanged", change=change), p_worse, p_better, worse_effect,
-                better_effect)
-
-
-def _finite(value: object) -> bool:
-    return value is not None and not pd.isna(value) and math.isfinite(float(value))
+    return _Raw(make("unchanged", change=change), _one_sided_p(worse_sign * diffs),
+                _one_sided_p(-worse_sign * diffs), worse_effect, better_effect)
 
 
 def _one_sided_p(diffs: np.ndarray) -> float:
     """p of 'the mean of diffs is greater than 0' (paired one-sided t-test)."""
-    from scipy import stats
+    from scipy.special import stdtr
 
-    if np.allclose(diffs, diffs[0], rtol=0, atol=1e-12):  # no spread: the sign decides
-        return 0.0 if diffs[0] > 1e-12 else 1.0
-    return float(stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue)
+    mean, sd = float(diffs.mean()), float(diffs.std(ddof=1))
+    if sd <= 1e-12 * max(1.0, abs(mean)):  # no spread: the sign decides
+        return 0.0 if mean > 1e-12 else 1.0
+    t = mean / (sd / math.sqrt(len(diffs)))
+    return float(stdtr(len(diffs) - 1, -t))
 
 
 def _adjust(p_values: list[float], correction: str) -> list[float]:
