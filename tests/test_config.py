@@ -154,3 +154,14 @@ def test_mixed_suite_expands_to_compatible_runs_only(write_suite, tmp_path):
     assert pairs == {("iris", "knn", "grid"), ("digits-images", "cnn", "keras-random"),
                      ("synthetic-sequences", "lstm", "keras-random")}
     assert len(specs) == 6
+
+
+def test_nightly_suite_covers_every_offline_dataset_and_strategy_family():
+    from harness.datasets import BUILTINS, KERAS_FILES
+    from harness.strategies import STRATEGIES
+
+    suite = load_suite(shipped_suites()["nightly"])
+    offline = (set(BUILTINS) | {"digits-images", "synthetic-sequences"}) - set(KERAS_FILES)
+    assert {d.ref for d in suite.datasets} == offline
+    assert {s.name for s in suite.strategies} == set(STRATEGIES)
+    assert len(suite.seeds) == 5
