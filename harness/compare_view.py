@@ -40,6 +40,9 @@ def comparison_text(comparison: RoundComparison, *, show_all: bool = False) -> s
     lines = [f"suite {comparison.suite}",
              _round_line("baseline ", comparison.baseline),
              _round_line("candidate", comparison.candidate), ""]
+    if comparison.config_changed:
+        lines[3:3] = ["note: the suite's configuration changed between these rounds (budget, "
+                      "datasets, spaces...): differences may come from that, not the code"]
     shown = [c for c in result.comparisons
              if show_all or c.verdict in ("regressed", "improved")]
     shown.sort(key=lambda c: ({"regressed": 0, "improved": 1}.get(c.verdict, 2),
@@ -79,6 +82,7 @@ def comparison_json(comparison: RoundComparison) -> dict[str, Any]:
         "baseline": _round_json(comparison.baseline),
         "candidate": _round_json(comparison.candidate),
         "settings": asdict(comparison.settings),
+        "config_changed": comparison.config_changed,
         "regressions": len(result.regressions),
         "improvements": len(result.improvements),
         "comparisons": [asdict(c) for c in result.comparisons],

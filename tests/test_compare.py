@@ -72,7 +72,7 @@ def test_json_output_parses_and_names_the_rounds(tmp_path):
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
     assert data["baseline"]["round"] == "night-0" and data["candidate"]["round"] == "night-1"
-    assert data["candidate"]["git_commit"] == "commit1"
+    assert data["candidate"]["git_commit"] == "commit1" and data["config_changed"] is False
     assert data["regressions"] == len([c for c in data["comparisons"]
                                        if c["verdict"] == "regressed"]) > 0
     assert {c["strategy"] for c in data["comparisons"] if c["verdict"] == "regressed"} == {
@@ -234,3 +234,12 @@ def test_rounds_rerun_the_suite_and_compare_real_runs(write_suite, tmp_path):
     assert '<section id="history">' in html and "2026-11-27" in html
     bad = run_cli("run", "--suite", str(path), "--db", str(db), "--round", "no spaces!")
     assert bad.returncode == 2 and "--round: bad label" in bad.stderr
+
+
+def test_a_changed_configuration_is_pointed_out(tmp_path, capsys):
+    db = tmp_path / "h.db"
+    _rounds(db, {}, {})
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE suites SET config_hash='edited' WHERE round='night-1'")
+    assert main(["compare", "--db", str(db)]) == 0
+    assert "configuration changed between these rounds" in capsys.readouterr().out

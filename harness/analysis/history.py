@@ -89,6 +89,11 @@ class RoundComparison:
     settings: CompareSettings
     result: ComparisonResult
 
+    @property
+    def config_changed(self) -> bool:
+        """Whether the suite's configuration differs between the two rounds."""
+        return self.baseline.config_hash != self.candidate.config_hash
+
 
 def compare_rounds(store: ResultStore, *, suite: str, baseline: Round, candidate: Round,
                    settings: CompareSettings | None = None) -> RoundComparison:
