@@ -96,22 +96,20 @@ def compare_runs(baseline: pd.DataFrame, candidate: pd.DataFrame, *,
     columns = [*_KEYS, "seed", "status", *MEASURES]
     merged = _latest_per_seed(baseline)[columns].merge(
         _latest_per_seed(candidate)[columns], on=[*_KEYS, "seed"], suffixes=("_b", "_c"))
-    for measure in MEASURES:
-        for side in ("_b", "_c"):
-            merged[measure + side] = pd.to_numeric(merged[measure + side], errors="coerce")
+    merged = merged.sort_values([*_KEYS, "seed"], kind="stable").reset_index(drop=True)
+    seeds = merged["seed"].to_numpy()
+    before, after = merged["status_b"].to_numpy(), merged["status_c"].to_numpy()
+    values = {m + side: pd.to_numeric(merged[m + side], errors="coerce").to_numpy(dtype=float)
+              for m in settings.measures for side in ("_b", "_c")}
     raws: list[_Raw] = []
-    for (dataset, model, strategy), group in merged.groupby(_KEYS, sort=True):
-        group = group.sort_values("seed")
+    for (dataset, model, strategy), rows in sorted(merged.groupby(_KEYS).indices.items()):
         ident = {"dataset": str(dataset), "model": str(model), "strategy": str(strategy)}
-        seeds = group["seed"].to_numpy()
-        before, after = group["status_b"].to_numpy(), group["status_c"].to_numpy()
-        status = _status_change(seeds, before, after, ident)
+        status = _status_change(seeds[rows], before[rows], after[rows], ident)
         if status is not None:
             raws.append(status)
-        both_ok = (before == "ok") & (after == "ok")
+        both_ok = (before[rows] == "ok") & (after[rows] == "ok")
         for measure in settings.measures:
-            b = group[measure + "_b"].to_numpy(dtype=float)
-            c = group[measure + "_c"].to_numpy(dtype=float)
+            b, c = values[measure + "_b"][rows], values[measure + "_c"][rows]
             keep = both_ok & np.isfinite(b) & np.isfinite(c)
             raws.append(_measure_change(b[keep], c[keep], measure, settings, ident))
     return ComparisonResult(_decide(raws, settings))
