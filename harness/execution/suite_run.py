@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from harness.config import Suite, load_suite
+from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
 from harness.execution.local import LocalExecutor
 from harness.execution.process import RunResult
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FAILURE_STATUSES = ("failed", "timeout", "memout")
+
+
+class Executor(Protocol):
+    """What runs the specs: the local pool or a Dask cluster."""
+
+    jobs: int
+    where: str
+
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -89,16 +101,22 @@ def default_jobs(n_jobs: int) -> int:
 def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path = DEFAULT_DB,
               jobs: int | None = None, only: Iterable[str] = (), dry_run: bool = False,
               rerun_failed: bool = False, progress: bool = False,
-              keep_run_dirs: bool = False, fork_workers: bool = True) -> SuiteRun:
+              keep_run_dirs: bool = False, fork_workers: bool = True,
+              scheduler: str | None = None) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
     Runs already stored under the same key are skipped (``rerun_failed`` re-runs failed,
     timed-out and memory-out ones). Workers are forked from a warm copy of this process
-    unless ``fork_workers`` is False (then each starts a fresh interpreter). Raises
-    UserError subclasses for bad input; KeyboardInterrupt cancels the running workers and
-    leaves the store consistent.
+    unless ``fork_workers`` is False (then each starts a fresh interpreter). ``scheduler``
+    (``tcp://HOST:PORT`` or ``local:N``; default: the suite's ``executor``) runs each run
+    as a task on a Dask cluster instead. Raises UserError subclasses for bad input;
+    KeyboardInterrupt cancels the running workers and leaves the store consistent.
     """
+    if scheduler is not None:
+        scheduler = parse_scheduler(scheduler)
     suite = suite_or_path if isinstance(suite_or_path, Suite) else load_suite(suite_or_path)
+    if scheduler is None and suite.executor.kind == "dask":
+        scheduler = suite.executor.scheduler
     db = Path(db)
     filters = parse_only(only)
     specs = select(plan_suite(suite, cache_dir=db.parent / "cache"), filters)
@@ -112,22 +130,33 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
         if not dry_run:
             outcome.skip_reasons = prepare_environments(
                 [s for s in outcome.pending if not s.skip_reason])
-            executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
-                                     work_dir=db.parent / "work" / suite.name,
-                                     keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
-            _execute(store, outcome, executor, progress=progress)
+            with contextlib.ExitStack() as stack:
+                executor: Executor
+                if scheduler is not None and outcome.pending:
+                    from harness.execution.dask_executor import DaskExecutor
+
+                    executor = stack.enter_context(DaskExecutor(
+                        scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir,
+                        jobs=jobs, keep_run_dirs=keep_run_dirs))
+                else:
+                    executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
+                                             work_dir=db.parent / "work" / suite.name,
+                                             keep_run_dirs=keep_run_dirs,
+                                             fork_workers=fork_workers)
+                _execute(store, outcome, executor, progress=progress)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome
 
 
-def _execute(store: ResultStore, outcome: SuiteRun, executor: LocalExecutor, *,
+def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
              progress: bool) -> None:
     suite = outcome.suite
     versions, commit = package_versions(), git_commit()
     outcome.suite_id = store.start_suite(
         name=suite.name, source=suite.source, config=suite.to_dict(),
         config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
-        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs})
+        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs,
+                                                  "executor": executor.where})
     pending: list[RunSpec] = []
     for spec in outcome.pending:
         reason = spec.skip_reason or outcome.skip_reasons.get(spec.strategy)
