@@ -166,8 +166,8 @@ def test_no_worker_with_enough_cores_is_a_clear_error(write_suite, tmp_path):
 def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_path):
     pid_file = tmp_path / "pids"
     path = write_suite(suite_text(
-        f"[{{name: 'plugin_strategies:SleepStrategy', seconds: 2, pid_file: '{pid_file}'}}]",
-        datasets="[iris]", seeds=6))
+        f"[{{name: 'plugin_strategies:SleepStrategy', seconds: 1.5, pid_file: '{pid_file}'}}]",
+        datasets="[iris]", seeds=4))
     db = tmp_path / "r.db"
     cmd = [sys.executable, "-m", "harness.cli", "run", "--suite", str(path), "--db", str(db),
            "--scheduler", "local:2", "--no-report"]
@@ -187,12 +187,12 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     time.sleep(1.0)
     assert [pid for pid in worker_pids if _alive(pid)] == []
     stored = _stored(db)
-    assert 1 <= stored < 6
+    assert 1 <= stored < 4
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM suites").fetchone()[0] == "interrupted"
     proc = run_cli("run", "--suite", str(path), "--db", str(db), "--scheduler", "local:2",
                    "--no-report")
     assert proc.returncode == 0, proc.stderr
-    assert f"{6 - stored} run(s) executed, {stored} already stored" in proc.stdout
+    assert f"{4 - stored} run(s) executed, {stored} already stored" in proc.stdout
     runs = load_results(db).runs
-    assert len(runs) == 6 and runs["key"].is_unique and (runs["status"] == "ok").all()
+    assert len(runs) == 4 and runs["key"].is_unique and (runs["status"] == "ok").all()
