@@ -93,28 +93,45 @@ def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite
         deadline = time.time() + 120
         while time.time() < deadline:
             if pid_file.exists() and pid_file.read_text().strip():
-                # the run's worker process, and its parent: the Dask worker process
-                worker_pid, dask_worker_pid = map(int, pid_file.read_text().split()[:2])
-                victims.extend([worker_pid, dask_worker_pid])
-                os.kill(dask_worker_pid, signal.SIGKILL)
-                return
+                # the run's worker process, its fork server, and the Dask worker process
+                worker = psutil.Process(int(pid_file.read_text().split()[0]))
+                for process in [worker, *worker.parents()]:
+                    victims.append(process.pid)
+                    if "spawn_main" in " ".join(process.cmdline()):  # a Dask worker process
+                        os.kill(process.pid, signal.SIGKILL)
+                        return
+                raise AssertionError("no Dask worker process above the run's worker")
             time.sleep(0.05)
 
     killer = threading.Thread(target=kill_a_dask_worker)
     killer.start()
     outcome = run_suite(path, db=tmp_path / "r.db", scheduler="local:2")
     killer.join()
-    assert victims, "no run started"
+    assert len(victims) >= 2, "no run started"
     runs = load_results(tmp_path / "r.db").runs
     assert len(runs) == 4 and runs["key"].is_unique
     assert sorted(runs["seed"]) == [0, 1, 2, 3]
     assert (runs["status"] == "ok").all()
     assert sorted(runs["attempts"]) == [1, 1, 1, 2]
     assert outcome.exit_code == 0
+    time.sleep(1.0)
     assert not any(_alive(pid) for pid in victims)  # the orphaned run's worker killed itself
     retried = runs.loc[runs["attempts"] == 2, "id"].item()
     shown = run_cli("show", str(retried), "--db", str(tmp_path / "r.db"))
     assert "attempts: 2" in shown.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs a worker with 2 cores")
+def test_runs_on_dask_get_their_n_jobs_threads(write_suite, tmp_path):
+    path = write_suite(suite_text("['plugin_strategies:EnvProbeStrategy', default]",
+                                  datasets="[iris]", seeds=1, n_jobs=2))
+    outcome = run_suite(path, db=tmp_path / "r.db", scheduler="local:1")
+    assert [r["status"] for r in outcome.runs] == ["ok", "ok"]
+    trials = load_results(tmp_path / "r.db").trials
+    info = trials.loc[trials["info"].map(bool), "info"].item()
+    assert info["OMP_NUM_THREADS"] == "2" and info["OPENBLAS_NUM_THREADS"] == "2"
+    assert info["blas_threads"] == [2] and info["n_jobs"] == 2
 
 
 @pytest.mark.slow

@@ -27,7 +27,9 @@ from typing import Any
 from harness.errors import UserError
 from harness.execution.dask_task import (
     CANCEL_POLL_S,
+    FORKSERVER_PLUGIN,
     MAX_ATTEMPTS,
+    ForkServerPlugin,
     cancel_event_name,
     from_plain,
     run_task,
@@ -43,13 +45,15 @@ class DaskExecutor:
     (it connects on enter and closes the client, and a LocalCluster it started, on exit)."""
 
     def __init__(self, *, scheduler: str, n_jobs: int, base_dir: Path, jobs: int | None = None,
-                 keep_run_dirs: bool = False, connect_timeout_s: float = 30.0):
+                 keep_run_dirs: bool = False, fork_workers: bool = True,
+                 connect_timeout_s: float = 30.0):
         self.scheduler = scheduler
         self.where = f"dask {scheduler}"
         self.n_jobs = max(1, n_jobs)
         self.base_dir = base_dir.resolve()
         self.max_outstanding = jobs
         self.keep_run_dirs = keep_run_dirs
+        self.fork_workers = fork_workers
         self.connect_timeout_s = connect_timeout_s
         self.jobs = 1  # runs the cluster can hold at once; known once connected
         self.session = uuid.uuid4().hex[:12]
@@ -85,6 +89,8 @@ class DaskExecutor:
             expected = 1
         try:
             self.jobs = self._slots(expected)
+            if self.fork_workers:
+                self._client.register_plugin(ForkServerPlugin(), name=FORKSERVER_PLUGIN)
         except BaseException:
             self.close()
             raise
@@ -172,6 +178,9 @@ class DaskExecutor:
         """Close the client, and the LocalCluster if this executor started one."""
         if self._cancelled and self._cluster is None:
             time.sleep(2 * CANCEL_POLL_S)  # let remote tasks see the cancel event
+        if self._client is not None and self.fork_workers and self._cluster is None:
+            with contextlib.suppress(Exception):  # stop the zygotes on a lasting cluster
+                self._client.unregister_worker_plugin(FORKSERVER_PLUGIN)
         for closable in (self._client, self._cluster):
             if closable is not None:
                 with contextlib.suppress(Exception):

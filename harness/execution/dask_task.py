@@ -3,7 +3,9 @@
 It loads the run's dataset there by name, refuses to run when its fingerprint differs from
 the suite's, then runs the spec exactly as the local executor does (``run_in_process``: a
 fresh worker process in a session of its own, the same budget, thread pinning and hard
-kill) and returns the result as plain data. It never writes the harness's store.
+kill; the worker is forked from a warm zygote per Dask worker process when the harness
+registered :class:`ForkServerPlugin`) and returns the result as plain data. It never
+writes the harness's store.
 """
 
 from __future__ import annotations
@@ -20,11 +22,36 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.execution.process import RunResult, run_in_process
+from distributed import WorkerPlugin
+
+from harness.execution.forkserver import ForkServer
+from harness.execution.process import THREAD_ENV_VARS, RunResult, pinned_env, run_in_process
 from harness.plan import RunSpec, split_dir_name
 
 MAX_ATTEMPTS = 2  # a run whose Dask worker dies is retried once, then recorded as failed
 CANCEL_POLL_S = 0.5
+FORKSERVER_PLUGIN = "tuning-harness-forkserver"
+
+
+class ForkServerPlugin(WorkerPlugin):
+    """Gives each Dask worker process a fork server (a fresh, warm zygote) for its runs."""
+
+    def __init__(self) -> None:
+        self.forkserver: ForkServer | None = None
+
+    def setup(self, worker: Any) -> None:
+        env = {k: v for k, v in pinned_env(1).items() if k not in THREAD_ENV_VARS}
+        server = ForkServer()
+        try:
+            server.start_fresh(env)
+        except OSError:  # runs start fresh interpreters instead
+            return
+        self.forkserver = server
+
+    def teardown(self, worker: Any) -> None:
+        if self.forkserver is not None:
+            self.forkserver.stop()
+            self.forkserver = None
 
 
 def host_cache_dir() -> Path:
@@ -57,7 +84,7 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = Path(tempfile.gettempdir()) / "tuning-harness-runs" / f"{spec.key}-{session}"
     with _cancel_flag(session) as cancel:
-        result = run_in_process(local_spec, run_dir, cancel=cancel)
+        result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=_forkserver())
     if not keep_run_dir:
         shutil.rmtree(run_dir, ignore_errors=True)
     result.spec = spec
@@ -125,6 +152,17 @@ def _count_attempt(session: str, run_key: str) -> int:
     attempt = int(client.get_metadata(path, default=0)) + 1
     client.set_metadata(path, attempt)
     return attempt
+
+
+def _forkserver() -> ForkServer | None:
+    """This Dask worker's fork server, if the harness registered the plugin."""
+    from distributed import get_worker
+
+    try:
+        plugin = get_worker().plugins.get(FORKSERVER_PLUGIN)
+    except ValueError:  # not on a Dask worker
+        return None
+    return getattr(plugin, "forkserver", None)
 
 
 def _worker_address() -> str:

@@ -137,7 +137,7 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
 
                     executor = stack.enter_context(DaskExecutor(
                         scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir,
-                        jobs=jobs, keep_run_dirs=keep_run_dirs))
+                        jobs=jobs, keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
                 else:
                     executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
                                              work_dir=db.parent / "work" / suite.name,
