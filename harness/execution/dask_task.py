@@ -31,6 +31,7 @@ from harness.plan import RunSpec, split_dir_name
 MAX_ATTEMPTS = 2  # a run whose Dask worker dies is retried once, then recorded as failed
 CANCEL_POLL_S = 0.5
 FORKSERVER_PLUGIN = "tuning-harness-forkserver"
+FORKSERVER_WARM_UP_S = 120.0  # after that, runs start fresh interpreters
 
 
 class ForkServerPlugin(WorkerPlugin):
@@ -83,8 +84,11 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
         return to_plain(result)
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = Path(tempfile.gettempdir()) / "tuning-harness-runs" / f"{spec.key}-{session}"
+    forkserver = _forkserver()
+    if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
+        forkserver.wait_ready(FORKSERVER_WARM_UP_S)
     with _cancel_flag(session) as cancel:
-        result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=_forkserver())
+        result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=forkserver)
     if not keep_run_dir:
         shutil.rmtree(run_dir, ignore_errors=True)
     result.spec = spec

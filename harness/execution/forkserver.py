@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,20 @@ class ForkServer:
         self._reader: threading.Thread | None = None
         self._popen: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
+        self._gone = threading.Event()
 
     @property
     def available(self) -> bool:
         """Whether it can fork workers now (a fresh zygote is not, while it warms up)."""
         return self._pid > 0 and self._ready.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until a fresh zygote has warmed up; False if it is gone or too slow."""
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if self._gone.is_set() or time.monotonic() > deadline:
+                return False
+        return True
 
     def start(self) -> None:
         """Fork the zygote. Call while the process has no threads of its own running."""
