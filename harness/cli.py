@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "(default: smoke)")
     _db_arg(run)
     run.add_argument("--jobs", type=_positive_int, default=None,
-                     help="runs at a time (default: cores // the suite's n_jobs)")
+                     help="runs at a time (default: cores // the suite's n_jobs; with "
+                          "--scheduler: as many as the cluster's workers hold)")
     run.add_argument("--only", action="append", default=[], metavar="FIELD=VALUE,...",
                      help="run a subset: dataset=, model=, strategy=, seed= (repeatable)")
     run.add_argument("--dry-run", action="store_true", help="list the runs without running")

@@ -83,7 +83,7 @@ class DaskExecutor:
             try:
                 self._client = Client(self.scheduler, timeout=self.connect_timeout_s)
             except (OSError, TimeoutError) as exc:
-                raise UserError(f"--scheduler: cannot reach the Dask scheduler at "
+                raise UserError(f"cannot reach the Dask scheduler at "
                                 f"{self.scheduler} ({exc}); start one with `dask scheduler` "
                                 "on that host") from None
             expected = 1
