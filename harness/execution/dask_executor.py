@@ -37,7 +37,7 @@ from harness.execution.dask_task import (
 from harness.execution.process import RunResult
 from harness.plan import RunSpec
 
-WORKER_HINT = "dask worker {address} --nthreads 1 --resources cores=N"
+WORKER_HINT = "dask worker {address} --nthreads N --resources cores=N"
 
 
 class DaskExecutor:
