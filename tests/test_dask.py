@@ -188,7 +188,8 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     db = tmp_path / "r.db"
     cmd = [sys.executable, "-m", "harness.cli", "run", "--suite", str(path), "--db", str(db),
            "--scheduler", "local:2", "--no-report"]
-    harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     deadline = time.time() + 120
 
     def started():
@@ -196,7 +197,7 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
 
     while not (_stored(db) >= 1 and started() > _stored(db)) and time.time() < deadline:
         time.sleep(0.05)
-    harness.send_signal(signal.SIGINT)
+    os.killpg(harness.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the Dask workers too
     out, err = harness.communicate(timeout=60)
     assert harness.returncode == 130, err
     assert "interrupted; finished runs are stored" in err and "Traceback" not in err

@@ -189,10 +189,14 @@ class DaskExecutor:
 
 
 def _local_cluster(n_workers: int) -> Any:
-    """N worker processes on this machine, sharing its cores; no dashboard, loopback only."""
+    """N worker processes on this machine, sharing its cores; no dashboard, loopback only.
+
+    They ignore SIGINT: a Ctrl-C in the terminal reaches them too, and the harness closes
+    them itself."""
     from distributed import LocalCluster
 
     cores = max(1, (os.cpu_count() or 1) // n_workers)
     return LocalCluster(n_workers=n_workers, threads_per_worker=cores, processes=True,
                         resources={"cores": cores}, dashboard_address=None, host="127.0.0.1",
-                        memory_limit=0, silence_logs=logging.ERROR)
+                        memory_limit=0, silence_logs=logging.ERROR,
+                        preload=["harness.execution.dask_task"])  # Ctrl-C: see dask_setup

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -61,6 +62,13 @@ def host_cache_dir() -> Path:
     if configured:
         return Path(configured).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tuning-harness"
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload hook of the harness's LocalCluster workers: they share the terminal, and
+    Ctrl-C is the harness's to handle (it cancels the runs and closes the cluster)."""
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
