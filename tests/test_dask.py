@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+import dask
 import psutil
 import pytest
 from conftest import run_cli
@@ -82,7 +83,11 @@ def test_local_cluster_gives_the_same_runs_as_the_local_executor(write_suite, tm
 
 
 @pytest.mark.slow
-def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite, tmp_path):
+@pytest.mark.parametrize("allowed_failures", [3, 0], ids=["dask-reschedules", "killed-worker"])
+def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite, tmp_path,
+                                                                    allowed_failures):
+    """Dask reschedules a lost task itself (allowed-failures 3, its default), or reports
+    KilledWorker at once (0) and the harness resubmits it: either way, one retry."""
     pid_file = tmp_path / "pids"
     path = write_suite(suite_text(
         f"[{{name: 'plugin_strategies:SleepStrategy', seconds: 3, pid_file: '{pid_file}'}}]",
@@ -105,7 +110,8 @@ def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite
 
     killer = threading.Thread(target=kill_a_dask_worker)
     killer.start()
-    outcome = run_suite(path, db=tmp_path / "r.db", scheduler="local:2")
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+        outcome = run_suite(path, db=tmp_path / "r.db", scheduler="local:2")
     killer.join()
     assert len(victims) >= 2, "no run started"
     runs = load_results(tmp_path / "r.db").runs
