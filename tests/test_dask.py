@@ -16,6 +16,7 @@ from conftest import run_cli
 
 from harness.api import load_results, run_suite
 from harness.config import load_suite
+from harness.errors import ConfigError
 from harness.execution.dask_executor import DaskExecutor
 from harness.plan import plan_suite
 
@@ -220,3 +221,22 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     assert f"{4 - stored} run(s) executed, {stored} already stored" in proc.stdout
     runs = load_results(db).runs
     assert len(runs) == 4 and runs["key"].is_unique and (runs["status"] == "ok").all()
+
+
+def test_suite_executor_field(write_suite):
+    path = write_suite(suite_text() + "executor: {scheduler: 'tcp://10.0.0.5:8786'}\n")
+    assert load_suite(path).executor.kind == "dask"
+    assert load_suite(path).executor.scheduler == "tcp://10.0.0.5:8786"
+    path.write_text(suite_text() + "executor: {kind: local}\n")
+    assert load_suite(path).executor.kind == "local"
+    path.write_text(suite_text() + "executor: {kind: dask}\n")
+    with pytest.raises(ConfigError, match="executor.scheduler: the dask executor needs a "
+                                          "scheduler: tcp://HOST:PORT"):
+        load_suite(path)
+    path.write_text(suite_text() + "executor: {kind: dask, scheduler: 'local:0'}\n")
+    with pytest.raises(ConfigError, match=r"executor.scheduler: local:N needs N >= 1"):
+        load_suite(path)
+    local = write_suite(suite_text(), name="local.yaml")
+    path.write_text(suite_text() + "executor: {kind: dask, scheduler: 'local:2'}\n")
+    # where the runs execute is not part of the suite's configuration, nor of run keys
+    assert load_suite(path).config_hash() == load_suite(local).config_hash()

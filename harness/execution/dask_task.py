@@ -65,8 +65,9 @@ def host_cache_dir() -> Path:
 
 
 def dask_setup(worker: Any) -> None:
-    """Preload hook of the harness's LocalCluster workers: they share the terminal, and
-    Ctrl-C is the harness's to handle (it cancels the runs and closes the cluster)."""
+    """Preload hook of the LocalCluster workers the harness starts (only those): they share
+    the terminal, and Ctrl-C is the harness's to handle (it cancels the runs and closes
+    the cluster)."""
     with contextlib.suppress(ValueError):  # not the main thread: nothing to do
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -221,5 +222,7 @@ def to_plain(result: RunResult) -> dict[str, Any]:
 
 
 def from_plain(data: dict[str, Any], spec: RunSpec) -> RunResult:
-    """The inverse of :func:`to_plain`, with the harness's own spec."""
-    return RunResult(**{**data, "spec": spec})
+    """The inverse of :func:`to_plain`, with the harness's own spec (fields that this
+    version does not know, from a worker with another version, are dropped)."""
+    known = {f.name for f in dataclasses.fields(RunResult)}
+    return RunResult(**{k: v for k, v in data.items() if k in known}, spec=spec)
