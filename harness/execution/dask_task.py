@@ -224,5 +224,5 @@ def to_plain(result: RunResult) -> dict[str, Any]:
 def from_plain(data: dict[str, Any], spec: RunSpec) -> RunResult:
     """The inverse of :func:`to_plain`, with the harness's own spec (fields that this
     version does not know, from a worker with another version, are dropped)."""
-    known = {f.name for f in dataclasses.fields(RunResult)}
+    known = {f.name for f in dataclasses.fields(RunResult)} - {"spec"}
     return RunResult(**{k: v for k, v in data.items() if k in known}, spec=spec)
