@@ -12,8 +12,8 @@ If the harness dies, the zygote sees its request pipe close and exits; each work
 its parent change and kills its own group.
 
 A process that already runs threads (a Dask worker) must not fork itself: it starts the
-zygote as a fresh interpreter instead (:meth:`ForkServer.start_fresh`,
-which imports what workers need before it forks them.
+zygote as a fresh interpreter instead (:meth:`ForkServer.start_fresh`), which imports what
+workers need, says it is ready, and then forks them.
 """
 
 from __future__ import annotations
