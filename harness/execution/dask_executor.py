@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -42,7 +43,8 @@ WORKER_HINT = "dask worker {address} --nthreads N --resources cores=N"
 
 class DaskExecutor:
     """Runs specs as Dask tasks; yields each result as its run ends. Use as a context manager
-    (it connects on enter and closes the client, and a LocalCluster it started, on exit)."""
+    (it connects on enter, see :meth:`ready`, and closes the client, and a LocalCluster it
+    started, on exit)."""
 
     def __init__(self, *, scheduler: str, n_jobs: int, base_dir: Path, jobs: int | None = None,
                  keep_run_dirs: bool = False, fork_workers: bool = True,
@@ -61,14 +63,36 @@ class DaskExecutor:
         self._cluster: Any = None
         self._futures: dict[Any, tuple[RunSpec, int]] = {}
         self._cancelled = False
+        self._connecting: threading.Thread | None = None
+        self._connect_error: BaseException | None = None
 
     def __enter__(self) -> DaskExecutor:
-        self.connect()
+        """Start connecting in the background (a LocalCluster starts while the suite is
+        planned); :meth:`ready` waits for it."""
+        self._connecting = threading.Thread(target=self._connect_in_background,
+                                            name="dask-connect", daemon=True)
+        self._connecting.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self._connecting is not None:
+            self._connecting.join()
         self.close()
+
+    def _connect_in_background(self) -> None:
+        try:
+            self.connect()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by ready() in the caller
+            self._connect_error = exc
+
+    def ready(self) -> DaskExecutor:
+        """Wait until connected; raises what connecting raised (a UserError, say)."""
+        if self._connecting is not None:
+            self._connecting.join()
+        if self._connect_error is not None:
+            raise self._connect_error
+        return self
 
     def connect(self) -> None:
         """Start or reach the cluster and check that some worker can hold a run."""
@@ -118,6 +142,7 @@ class DaskExecutor:
         """Yield each spec's result as its run ends (not in spec order)."""
         from distributed import as_completed
 
+        self.ready()
         pending = list(specs)
         limit = self.max_outstanding or len(pending) or 1
         finished = as_completed()

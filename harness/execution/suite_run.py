@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +21,8 @@ from harness.store import DEFAULT_DB, FINISHED, ResultStore
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from harness.execution.dask_executor import DaskExecutor
 
 FAILURE_STATUSES = ("failed", "timeout", "memout")
 
@@ -119,7 +121,27 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
         scheduler = suite.executor.scheduler
     db = Path(db)
     filters = parse_only(only)
-    specs = select(plan_suite(suite, cache_dir=db.parent / "cache"), filters)
+    with contextlib.ExitStack() as stack:
+        dask: DaskExecutor | None = None
+        if scheduler is not None and not dry_run:  # the cluster starts while we plan
+            from harness.execution.dask_executor import DaskExecutor
+
+            dask = stack.enter_context(DaskExecutor(
+                scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir, jobs=jobs,
+                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
+        specs = select(plan_suite(suite, cache_dir=db.parent / "cache"), filters)
+        return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
+                            progress=progress, dask=dask,
+                            local=lambda: LocalExecutor(
+                                jobs=jobs or default_jobs(suite.n_jobs),
+                                work_dir=db.parent / "work" / suite.name,
+                                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
+
+
+def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
+                 rerun_failed: bool, progress: bool, dask: DaskExecutor | None,
+                 local: Callable[[], Executor]) -> SuiteRun:
+    """Skip what is stored, run the rest on ``dask`` (when given) or a ``local()`` pool."""
     with ResultStore(db) as store:
         # skipped runs (a missing environment or dataset file) are tried again every time
         statuses = [s for s in FINISHED if s != "skipped"
@@ -130,20 +152,8 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
         if not dry_run:
             outcome.skip_reasons = prepare_environments(
                 [s for s in outcome.pending if not s.skip_reason])
-            with contextlib.ExitStack() as stack:
-                executor: Executor
-                if scheduler is not None and outcome.pending:
-                    from harness.execution.dask_executor import DaskExecutor
-
-                    executor = stack.enter_context(DaskExecutor(
-                        scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir,
-                        jobs=jobs, keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
-                else:
-                    executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
-                                             work_dir=db.parent / "work" / suite.name,
-                                             keep_run_dirs=keep_run_dirs,
-                                             fork_workers=fork_workers)
-                _execute(store, outcome, executor, progress=progress)
+            executor = dask.ready() if dask is not None and outcome.pending else local()
+            _execute(store, outcome, executor, progress=progress)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome
 
