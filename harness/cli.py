@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "(default: smoke)")
     _db_arg(run)
     run.add_argument("--jobs", type=_positive_int, default=None,
-                     help="runs at a time (default: cores // the suite's n_jobs)")
+                     help="runs at a time (default: cores // the suite's n_jobs; with "
+                          "--scheduler: as many as the cluster's workers hold)")
     run.add_argument("--only", action="append", default=[], metavar="FIELD=VALUE,...",
                      help="run a subset: dataset=, model=, strategy=, seed= (repeatable)")
     run.add_argument("--round", default=None, metavar="LABEL",
@@ -42,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-fork", action="store_true",
                      help="start each worker as a fresh interpreter instead of forking a warm "
                           "copy of the harness (slower start, for debugging)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run each run as a task on a Dask cluster: tcp://HOST:PORT of a "
+                          "running `dask scheduler`, or local:N for N worker processes on "
+                          "this machine (overrides the suite's executor)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     _report_args(run)
@@ -156,7 +161,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                             dry_run=args.dry_run, rerun_failed=args.rerun_failed,
                             progress=not args.quiet and not args.dry_run,
                             keep_run_dirs=args.keep_run_dirs, fork_workers=not args.no_fork,
-                            round=args.round)
+                            scheduler=args.scheduler, round=args.round)
     except KeyboardInterrupt:
         print("\nharness: interrupted; finished runs are stored. Run the same command again "
               "to resume.", file=sys.stderr)
@@ -335,7 +340,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         trials = store.trials(run["id"])
     fields = ["id", "key", "suite", "dataset", "model", "strategy", "seed", "metric", "status",
               "best_cv_score", "test_score", "wall_time_s", "cpu_time_s", "peak_mem_mb",
-              "n_trials", "fingerprint", "host", "git_commit"]
+              "n_trials", "attempts", "fingerprint", "host", "git_commit"]
     for name in fields:
         print(f"{name:>14}: {_plain(run[name])}")
     print(f"{'best_params':>14}: {json.dumps(run['best_params'])}")

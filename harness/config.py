@@ -12,12 +12,14 @@ A suite is a YAML mapping::
     datasets: [iris, {name: "csv:data.csv", target: label}]
     models: [random_forest, {name: svc, space: {C: {type: float, low: 0.1, high: 10, log: true}}}]
     strategies: [default, grid, {name: random, n_iter: 20}]
+    executor: {kind: dask, scheduler: "tcp://host:8786"}   # optional; default: local
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +37,13 @@ from harness.strategies import resolve_strategy
 SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_SUITE = "smoke"
 _TOP_KEYS = {"name", "description", "metric", "cv", "test_size", "seeds", "budget", "n_jobs",
-             "datasets", "models", "strategies"}
+             "datasets", "models", "strategies", "executor"}
 _BUDGET_KEYS = {"time_s", "max_trials", "grace_s", "memory_mb"}
+EXECUTOR_KINDS = ("local", "dask")
+SCHEDULER_FORMS = ("tcp://HOST:PORT", "tls://HOST:PORT",
+                   "local:N (a LocalCluster of N workers on this machine)")
+_SCHEDULER_RE = re.compile(r"(?:(tcp|tls)://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})"
+                           r"|local:(\d+))")
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,31 @@ class Budget:
         """Seconds after which the worker's process group is killed."""
         grace = self.grace_s if self.grace_s is not None else max(5.0, 0.25 * self.time_s)
         return self.time_s + grace
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    """Where runs execute: ``local`` (this machine) or ``dask`` (a cluster's scheduler)."""
+
+    kind: str = "local"
+    scheduler: str | None = None
+
+
+def parse_scheduler(text: Any, *, source: str | None = None,
+                    field: str = "--scheduler") -> str:
+    """Check a Dask scheduler address; raises ConfigError naming ``field`` and valid forms."""
+    match = _SCHEDULER_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ConfigError(f"bad scheduler address {text!r}; valid: {', '.join(SCHEDULER_FORMS)}",
+                          source=source, field=field)
+    port, workers = match.group(3), match.group(4)
+    if port is not None and not 0 < int(port) < 65536:
+        raise ConfigError(f"port {port} of {text!r} is not in 1..65535", source=source,
+                          field=field)
+    if workers is not None and int(workers) < 1:
+        raise ConfigError(f"local:N needs N >= 1 workers, got {text!r}", source=source,
+                          field=field)
+    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -91,6 +123,7 @@ class Suite:
     source: str | None = None
     base_dir: Path = Path(".")
     description: str = ""
+    executor: ExecutorConfig = ExecutorConfig()  # where it runs; not part of to_dict()
 
     def metric_for(self, task: str) -> str:
         """The suite's metric, or the task's default."""
@@ -191,7 +224,8 @@ def parse_suite(raw: Any, *, source: str | None = None, base_dir: Path | None = 
     return Suite(name=name, metric=metric, cv=cv, test_size=float(test_size), seeds=seeds,
                  budget=budget, n_jobs=n_jobs, datasets=datasets, models=models,
                  strategies=strategies, source=source, base_dir=base_dir or Path("."),
-                 description=str(raw.get("description", "")))
+                 description=str(raw.get("description", "")),
+                 executor=_executor(v, raw.get("executor")))
 
 
 class _Validator:
@@ -252,6 +286,29 @@ def _budget(v: _Validator, value: Any) -> Budget:
     return Budget(time_s=positive("time_s") or 0.0, max_trials=max_trials,
                   grace_s=float(grace) if grace is not None else None,
                   memory_mb=positive("memory_mb"))
+
+
+def _executor(v: _Validator, value: Any) -> ExecutorConfig:
+    if value is None:
+        return ExecutorConfig()
+    if not isinstance(value, Mapping):
+        v.fail("executor", f"must be a mapping like {{kind: dask, scheduler: "
+                           f"'tcp://HOST:8786'}}, got {value!r}")
+    unknown = sorted(set(value) - {"kind", "scheduler"})
+    if unknown:
+        v.fail(f"executor.{unknown[0]}", "unknown field; valid: kind, scheduler")
+    kind = value.get("kind", "dask" if "scheduler" in value else "local")
+    if kind not in EXECUTOR_KINDS:
+        v.fail("executor.kind", f"unknown executor {kind!r}; valid: {', '.join(EXECUTOR_KINDS)}")
+    if kind == "local":
+        if value.get("scheduler") is not None:
+            v.fail("executor.scheduler", "only the dask executor takes a scheduler")
+        return ExecutorConfig()
+    if value.get("scheduler") is None:
+        v.fail("executor.scheduler", f"the dask executor needs a scheduler: "
+                                     f"{', '.join(SCHEDULER_FORMS)}")
+    return ExecutorConfig("dask", parse_scheduler(value["scheduler"], source=v.source,
+                                                  field="executor.scheduler"))
 
 
 def _named(v: _Validator, entry: Any, field: str, kind: str) -> tuple[str, dict[str, Any]]:

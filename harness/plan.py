@@ -101,9 +101,8 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
             split = split_dataset(dataset, test_size=suite.test_size, subsample=subsample)
             if dataset.kind == "tabular":
                 check_cv_fits(dataset, split, suite.cv)
-            tag = _test_tag(suite.test_size) + (f"-s{subsample}" if subsample else "")
-            data_dir = str(save_split(dataset, split,
-                                      cache_dir.resolve() / f"{fingerprint}-{tag}"))
+            data_dir = str(save_split(dataset, split, cache_dir.resolve() / split_dir_name(
+                fingerprint, suite.test_size, subsample)))
         for model in suite.models:
             if not compatible(entry, model, task=None if skip else task):
                 continue
@@ -125,8 +124,9 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
     return specs
 
 
-def _test_tag(test_size: float) -> str:
-    return f"t{test_size:g}"
+def split_dir_name(fingerprint: str, test_size: float, subsample: int | None) -> str:
+    """The cache folder name of a dataset's split (the same on every host)."""
+    return f"{fingerprint}-t{test_size:g}" + (f"-s{subsample}" if subsample else "")
 
 
 _ROUND_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}")

@@ -10,6 +10,10 @@ events only after that report, so a finished run is never lost to a race.
 
 If the harness dies, the zygote sees its request pipe close and exits; each worker sees
 its parent change and kills its own group.
+
+A process that already runs threads (a Dask worker) must not fork itself: it starts the
+zygote as a fresh interpreter instead (:meth:`ForkServer.start_fresh`), which imports what
+workers need, says it is ready, and then forks them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ import json
 import os
 import select
 import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,10 +53,22 @@ class ForkServer:
         self._exits: dict[int, ExitReport] = {}
         self._next_id = 0
         self._reader: threading.Thread | None = None
+        self._popen: subprocess.Popen[bytes] | None = None
+        self._ready = threading.Event()
+        self._gone = threading.Event()
 
     @property
     def available(self) -> bool:
-        return self._pid > 0
+        """Whether it can fork workers now (a fresh zygote is not, while it warms up)."""
+        return self._pid > 0 and self._ready.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until a fresh zygote has warmed up; False if it is gone or too slow."""
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if self._gone.is_set() or time.monotonic() > deadline:
+                return False
+        return True
 
     def start(self) -> None:
         """Fork the zygote. Call while the process has no threads of its own running."""
@@ -63,6 +82,22 @@ class ForkServer:
                 _zygote_loop(req_r, rep_w)
             finally:
                 os._exit(0)
+        self._ready.set()
+        self._started(pid, req_r, req_w, rep_r, rep_w)
+
+    def start_fresh(self, env: dict[str, str]) -> None:
+        """Start the zygote as a new interpreter (safe from a process with threads)."""
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        code = ("from harness.execution.forkserver import serve_fresh; "
+                f"serve_fresh({req_r}, {rep_w})")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, env=env)
+        self._popen = proc
+        self._started(proc.pid, req_r, req_w, rep_r, rep_w)
+
+    def _started(self, pid: int, req_r: int, req_w: int, rep_r: int, rep_w: int) -> None:
         os.close(req_r)
         os.close(rep_w)
         self._pid, self._req_w = pid, req_w
@@ -94,6 +129,9 @@ class ForkServer:
         with os.fdopen(fd, "r", encoding="utf-8") as replies:
             for line in replies:
                 reply = json.loads(line)
+                if reply.get("ready"):  # a fresh zygote has warmed up
+                    self._ready.set()
+                    continue
                 request_id = reply["id"]
                 with self._lock:
                     if "pid" in reply:
@@ -111,8 +149,15 @@ class ForkServer:
         if self._pid <= 0:
             return
         os.close(self._req_w)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
+        if self._popen is not None:  # it may still be warming up: don't wait for that
+            try:
+                self._popen.wait(timeout=1)
+            except subprocess.TimeoutExpired:  # its workers see it go and kill themselves
+                self._popen.kill()
+                self._popen.wait()
+        else:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
         self._pid = 0
 
 
@@ -192,3 +237,12 @@ def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
         traceback.print_exc()
     finally:
         os._exit(code)
+
+
+def serve_fresh(req_fd: int, rep_fd: int) -> None:
+    """The zygote as a fresh interpreter: warm up, then serve until the pipe closes."""
+    from harness.execution.worker import warm_up
+
+    warm_up()
+    _reply(rep_fd, {"ready": True})
+    _zygote_loop(req_fd, rep_fd)

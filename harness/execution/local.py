@@ -17,6 +17,8 @@ from harness.plan import RunSpec
 class LocalExecutor:
     """Runs specs ``jobs`` at a time; yields each result as soon as its run ends."""
 
+    where = "local"
+
     def __init__(self, *, jobs: int, work_dir: Path, keep_run_dirs: bool = False,
                  fork_workers: bool = True):
         self.jobs = max(1, jobs)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from harness.config import Suite, load_suite
+from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
 from harness.execution.local import LocalExecutor
 from harness.execution.process import RunResult
@@ -21,7 +22,20 @@ from harness.store import DEFAULT_DB, FINISHED, ResultStore
 if TYPE_CHECKING:
     import pandas as pd
 
+    from harness.execution.dask_executor import DaskExecutor
+
 FAILURE_STATUSES = ("failed", "timeout", "memout")
+
+
+class Executor(Protocol):
+    """What runs the specs: the local pool or a Dask cluster."""
+
+    jobs: int
+    where: str
+
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -91,48 +105,74 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
               jobs: int | None = None, only: Iterable[str] = (), dry_run: bool = False,
               rerun_failed: bool = False, progress: bool = False,
               keep_run_dirs: bool = False, fork_workers: bool = True,
-              round: str | None = None) -> SuiteRun:
+              scheduler: str | None = None, round: str | None = None) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
     ``round`` labels a repetition of the suite (``today`` for the UTC date, as a nightly job
     does): its runs get keys of their own, so the store keeps every round as history.
+
     Runs already stored under the same key are skipped (``rerun_failed`` re-runs failed,
     timed-out and memory-out ones). Workers are forked from a warm copy of this process
-    unless ``fork_workers`` is False (then each starts a fresh interpreter). Raises
-    UserError subclasses for bad input; KeyboardInterrupt cancels the running workers and
-    leaves the store consistent.
+    unless ``fork_workers`` is False (then each starts a fresh interpreter). ``scheduler``
+    (``tcp://HOST:PORT`` or ``local:N``; default: the suite's ``executor``) runs each run
+    as a task on a Dask cluster instead. Raises UserError subclasses for bad input;
+    KeyboardInterrupt cancels the running workers and leaves the store consistent.
     """
+    if scheduler is not None:
+        scheduler = parse_scheduler(scheduler)
     suite = suite_or_path if isinstance(suite_or_path, Suite) else load_suite(suite_or_path)
+    if scheduler is None and suite.executor.kind == "dask":
+        scheduler = suite.executor.scheduler
     db = Path(db)
     filters = parse_only(only)
     label = round_label(round)
-    specs = select(plan_suite(suite, cache_dir=db.parent / "cache", round=label), filters)
+    with contextlib.ExitStack() as stack:
+        dask: DaskExecutor | None = None
+        if scheduler is not None and not dry_run:  # the cluster starts while we plan
+            from harness.execution.dask_executor import DaskExecutor
+
+            dask = stack.enter_context(DaskExecutor(
+                scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir, jobs=jobs,
+                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
+        specs = select(plan_suite(suite, cache_dir=db.parent / "cache", round=label),
+                       filters)
+        return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
+                            progress=progress, dask=dask, round=label,
+                            local=lambda: LocalExecutor(
+                                jobs=jobs or default_jobs(suite.n_jobs),
+                                work_dir=db.parent / "work" / suite.name,
+                                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
+
+
+def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
+                 rerun_failed: bool, progress: bool, dask: DaskExecutor | None,
+                 local: Callable[[], Executor], round: str = "") -> SuiteRun:
+    """Skip what is stored, run the rest on ``dask`` (when given) or a ``local()`` pool."""
     with ResultStore(db) as store:
         # skipped runs (a missing environment or dataset file) are tried again every time
         statuses = [s for s in FINISHED if s != "skipped"
                     and not (rerun_failed and s in FAILURE_STATUSES)]
-        outcome = SuiteRun(suite=suite, db=db, planned=specs, round=label,
+        outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round,
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
         if not dry_run:
             outcome.skip_reasons = prepare_environments(
                 [s for s in outcome.pending if not s.skip_reason])
-            executor = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
-                                     work_dir=db.parent / "work" / suite.name,
-                                     keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
+            executor = dask.ready() if dask is not None and outcome.pending else local()
             _execute(store, outcome, executor, progress=progress)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome
 
 
-def _execute(store: ResultStore, outcome: SuiteRun, executor: LocalExecutor, *,
+def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
              progress: bool) -> None:
     suite = outcome.suite
     versions, commit = package_versions(), git_commit()
     outcome.suite_id = store.start_suite(
         name=suite.name, source=suite.source, config=suite.to_dict(),
         config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
-        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs},
+        package_versions=versions, machine={**machine_info(), "jobs": executor.jobs,
+                                                  "executor": executor.where},
         round=outcome.round)
     pending: list[RunSpec] = []
     for spec in outcome.pending:

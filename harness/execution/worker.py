@@ -93,6 +93,17 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
             "best_cv_score": outcome.best_cv_score, "test_score": test_score, "details": details}
 
 
+def warm_up() -> None:
+    """Import what every run needs (for a fork server that forks workers from this process)."""
+    import sklearn.metrics  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+    import harness.datasets  # noqa: F401
+    import harness.models  # noqa: F401
+    import harness.spaces  # noqa: F401
+    import harness.strategies  # noqa: F401
+
+
 def _build(family: Any, task: str, seed: int, params: Any) -> Any:
     return family.build(task, seed=seed, params=params)
 

@@ -1,0 +1,227 @@
+"""Dask executor: each run is a task on a dask.distributed cluster.
+
+``tcp://HOST:PORT`` (or ``tls://``) connects to a running scheduler; ``local:N`` starts a
+LocalCluster of N worker processes on this machine. A run asks for ``n_jobs`` of a worker's
+``cores`` resource, so it is placed only where that many cores are free. The task
+(:mod:`harness.execution.dask_task`) runs the same worker process as the local executor
+and sends the result back; only the harness writes the store.
+
+Faults: a run whose Dask worker dies is run once more elsewhere (Dask reschedules it, or
+the harness resubmits it after a ``KilledWorker``) and stored with ``attempts = 2``.
+``cancel`` (Ctrl-C) sets a cluster-wide event that makes the running tasks kill their
+worker processes, and cancels the tasks that have not started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from harness.errors import UserError
+from harness.execution.dask_task import (
+    CANCEL_POLL_S,
+    FORKSERVER_PLUGIN,
+    MAX_ATTEMPTS,
+    ForkServerPlugin,
+    cancel_event_name,
+    from_plain,
+    run_task,
+)
+from harness.execution.process import RunResult
+from harness.plan import RunSpec
+
+WORKER_HINT = "dask worker {address} --nthreads N --resources cores=N"
+
+
+class DaskExecutor:
+    """Runs specs as Dask tasks; yields each result as its run ends. Use as a context manager
+    (it connects on enter, see :meth:`ready`, and closes the client, and a LocalCluster it
+    started, on exit)."""
+
+    def __init__(self, *, scheduler: str, n_jobs: int, base_dir: Path, jobs: int | None = None,
+                 keep_run_dirs: bool = False, fork_workers: bool = True,
+                 connect_timeout_s: float = 30.0):
+        self.scheduler = scheduler
+        self.where = f"dask {scheduler}"
+        self.n_jobs = max(1, n_jobs)
+        self.base_dir = base_dir.resolve()
+        self.max_outstanding = jobs
+        self.keep_run_dirs = keep_run_dirs
+        self.fork_workers = fork_workers
+        self.connect_timeout_s = connect_timeout_s
+        self.jobs = 1  # runs the cluster can hold at once; known once connected
+        self.session = uuid.uuid4().hex[:12]
+        self._client: Any = None
+        self._cluster: Any = None
+        self._futures: dict[Any, tuple[RunSpec, int]] = {}
+        self._cancelled = False
+        self._connecting: threading.Thread | None = None
+        self._connect_error: BaseException | None = None
+
+    def __enter__(self) -> DaskExecutor:
+        """Start connecting in the background (a LocalCluster starts while the suite is
+        planned); :meth:`ready` waits for it."""
+        self._connecting = threading.Thread(target=self._connect_in_background,
+                                            name="dask-connect", daemon=True)
+        self._connecting.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._connecting is not None:
+            self._connecting.join()
+        self.close()
+
+    def _connect_in_background(self) -> None:
+        try:
+            self.connect()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by ready() in the caller
+            self._connect_error = exc
+
+    def ready(self) -> DaskExecutor:
+        """Wait until connected; raises what connecting raised (a UserError, say)."""
+        if self._connecting is not None:
+            self._connecting.join()
+        if self._connect_error is not None:
+            raise self._connect_error
+        return self
+
+    def connect(self) -> None:
+        """Start or reach the cluster and check that some worker can hold a run."""
+        from distributed import Client
+
+        if self.scheduler.startswith("local:"):
+            n_workers = int(self.scheduler.partition(":")[2])
+            self._cluster = _local_cluster(n_workers)
+            self._client = Client(self._cluster)
+            expected = n_workers
+        else:
+            try:
+                self._client = Client(self.scheduler, timeout=self.connect_timeout_s)
+            except (OSError, TimeoutError) as exc:
+                raise UserError(f"cannot reach the Dask scheduler at "
+                                f"{self.scheduler} ({exc}); start one with `dask scheduler` "
+                                "on that host") from None
+            expected = 1
+        try:
+            self.jobs = self._slots(expected)
+            if self.fork_workers:
+                self._client.register_plugin(ForkServerPlugin(), name=FORKSERVER_PLUGIN)
+        except BaseException:
+            self.close()
+            raise
+
+    def _slots(self, expected_workers: int) -> int:
+        try:
+            self._client.wait_for_workers(expected_workers, timeout=self.connect_timeout_s)
+        except TimeoutError:
+            raise UserError(
+                f"no Dask worker joined the scheduler at {self.scheduler} within "
+                f"{self.connect_timeout_s:g} s; start workers with "
+                f"`{WORKER_HINT.format(address=self.scheduler)}`") from None
+        workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        cores = sorted(int((w.get("resources") or {}).get("cores", 0))
+                       for w in workers.values())
+        slots = sum(c // self.n_jobs for c in cores)
+        if slots == 0:
+            raise UserError(
+                f"no Dask worker at {self.scheduler} has {self.n_jobs} core(s) for a run "
+                f"(the suite's n_jobs); the workers offer cores={cores}. Start workers with "
+                f"`{WORKER_HINT.format(address=self.scheduler)}` (N >= {self.n_jobs})")
+        return slots
+
+    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]:
+        """Yield each spec's result as its run ends (not in spec order)."""
+        from distributed import as_completed
+
+        self.ready()
+        pending = list(specs)
+        limit = self.max_outstanding or len(pending) or 1
+        finished = as_completed()
+        try:
+            while pending or self._futures:
+                while pending and len(self._futures) < limit and not self._cancelled:
+                    finished.add(self._submit(pending.pop(0), attempt=1))
+                if not self._futures:
+                    break
+                future = next(finished)
+                spec, attempt = self._futures.pop(future)
+                result = self._collect(future, spec, attempt)
+                if result is None:  # its worker was lost: once more, elsewhere
+                    finished.add(self._submit(spec, attempt=attempt + 1))
+                    continue
+                yield result
+        finally:
+            if self._futures:
+                self.cancel()
+
+    def _submit(self, spec: RunSpec, *, attempt: int) -> Any:
+        future = self._client.submit(
+            run_task, spec.to_dict(), base_dir=str(self.base_dir), session=self.session,
+            keep_run_dir=self.keep_run_dirs, key=f"harness-run-{spec.key}-{self.session}-"
+                                                 f"{attempt}",
+            pure=False, resources={"cores": spec.n_jobs})
+        self._futures[future] = (spec, attempt)
+        return future
+
+    def _collect(self, future: Any, spec: RunSpec, attempt: int) -> RunResult | None:
+        """The run's result; None when it should be resubmitted (its worker died)."""
+        from distributed import KilledWorker
+
+        if future.status == "finished":
+            return from_plain(future.result(), spec)
+        if future.status == "cancelled" or self._cancelled:
+            return RunResult(spec=spec, status="cancelled", attempts=attempt)
+        exc = future.exception()
+        if isinstance(exc, KilledWorker) and attempt < MAX_ATTEMPTS:
+            return None
+        now = time.time()
+        return RunResult(spec=spec, status="failed", attempts=attempt, started_at=now,
+                         finished_at=now,
+                         error=f"the Dask task of this run failed: {type(exc).__name__}: {exc}")
+
+    def cancel(self) -> None:
+        """Kill the running runs' workers and drop the tasks that have not started."""
+        self._cancelled = True
+        if self._client is None:
+            return
+        from distributed import Event
+
+        with contextlib.suppress(Exception):  # a cluster already gone has nothing to cancel
+            Event(cancel_event_name(self.session), client=self._client).set()
+            self._client.cancel(list(self._futures))
+
+    def close(self) -> None:
+        """Close the client, and the LocalCluster if this executor started one."""
+        if self._cancelled and self._cluster is None:
+            time.sleep(2 * CANCEL_POLL_S)  # let remote tasks see the cancel event
+        if self._client is not None and self.fork_workers and self._cluster is None:
+            with contextlib.suppress(Exception):  # stop the zygotes on a lasting cluster
+                self._client.unregister_worker_plugin(FORKSERVER_PLUGIN)
+        for closable in (self._client, self._cluster):
+            if closable is not None:
+                with contextlib.suppress(Exception):
+                    closable.close()
+        self._client = self._cluster = None
+
+
+def _local_cluster(n_workers: int) -> Any:
+    """N worker processes on this machine, sharing its cores; no dashboard, loopback only.
+
+    They ignore SIGINT: a Ctrl-C in the terminal reaches them too, and the harness closes
+    them itself."""
+    from distributed import LocalCluster
+
+    cores = max(1, (os.cpu_count() or 1) // n_workers)
+    return LocalCluster(n_workers=n_workers, threads_per_worker=cores, processes=True,
+                        resources={"cores": cores}, dashboard_address=None, host="127.0.0.1",
+                        memory_limit=0, silence_logs=logging.ERROR,
+                        preload=["harness.execution.dask_task"])  # Ctrl-C: see dask_setup

@@ -1,0 +1,228 @@
+"""The Dask task of one run, executed on a Dask worker's host.
+
+It loads the run's dataset there by name, refuses to run when its fingerprint differs from
+the suite's, then runs the spec exactly as the local executor does (``run_in_process``: a
+fresh worker process in a session of its own, the same budget, thread pinning and hard
+kill; the worker is forked from a warm zygote per Dask worker process when the harness
+registered :class:`ForkServerPlugin`) and returns the result as plain data. It never
+writes the harness's store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from harness.execution.forkserver import ForkServer
+from harness.execution.process import THREAD_ENV_VARS, RunResult, pinned_env, run_in_process
+from harness.plan import RunSpec, split_dir_name
+
+MAX_ATTEMPTS = 2  # a run whose Dask worker dies is retried once, then recorded as failed
+CANCEL_POLL_S = 0.5
+FORKSERVER_PLUGIN = "tuning-harness-forkserver"
+FORKSERVER_WARM_UP_S = 120.0  # after that, runs start fresh interpreters
+
+
+class ForkServerPlugin(WorkerPlugin):
+    """Gives each Dask worker process a fork server (a fresh, warm zygote) for its runs."""
+
+    def __init__(self) -> None:
+        self.forkserver: ForkServer | None = None
+
+    def setup(self, worker: Any) -> None:
+        env = {k: v for k, v in pinned_env(1).items() if k not in THREAD_ENV_VARS}
+        server = ForkServer()
+        try:
+            server.start_fresh(env)
+        except OSError:  # runs start fresh interpreters instead
+            return
+        self.forkserver = server
+
+    def teardown(self, worker: Any) -> None:
+        if self.forkserver is not None:
+            self.forkserver.stop()
+            self.forkserver = None
+
+
+def host_cache_dir() -> Path:
+    """Where this host keeps dataset splits: ``$HARNESS_CACHE_DIR`` or ~/.cache/tuning-harness."""
+    configured = os.environ.get("HARNESS_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tuning-harness"
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload hook of the LocalCluster workers the harness starts (only those): they share
+    the terminal, and Ctrl-C is the harness's to handle (it cancels the runs and closes
+    the cluster)."""
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
+             keep_run_dir: bool = False) -> dict[str, Any]:
+    """Run one spec on this Dask worker; returns the RunResult's fields as plain data."""
+    spec = RunSpec.from_dict(spec_data)
+    host = socket.gethostname()
+    attempt = _count_attempt(session, spec.key)
+    started = time.time()
+    if attempt > MAX_ATTEMPTS:
+        result = RunResult(spec=spec, status="failed", host=host, attempts=MAX_ATTEMPTS,
+                           started_at=started, finished_at=started,
+                           error=f"the Dask worker running this run died in each of "
+                                 f"{MAX_ATTEMPTS} attempts; not retried again")
+        return to_plain(result)
+    try:
+        data_dir = prepare_data(spec, Path(base_dir), host)
+    except _DataProblem as problem:
+        result = RunResult(spec=spec, status=problem.status, error=str(problem), host=host,
+                           started_at=started, finished_at=time.time(), attempts=attempt)
+        return to_plain(result)
+    local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
+    run_dir = Path(tempfile.gettempdir()) / "tuning-harness-runs" / f"{spec.key}-{session}"
+    forkserver = _forkserver()
+    if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
+        forkserver.wait_ready(FORKSERVER_WARM_UP_S)
+    with _cancel_flag(session) as cancel:
+        result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=forkserver)
+    if not keep_run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    result.spec = spec
+    result.attempts = attempt
+    result.host = result.host or host
+    result.details = {**result.details, "dask_worker": _worker_address()}
+    return to_plain(result)
+
+
+class _DataProblem(Exception):
+    def __init__(self, status: str, message: str):
+        self.status = status
+        super().__init__(message)
+
+
+def prepare_data(spec: RunSpec, base_dir: Path, host: str) -> Path:
+    """Load the dataset by name on this host, check its fingerprint, cache its split."""
+    from harness.datasets import DatasetUnavailable, load_dataset, split_dataset
+    from harness.errors import UserError
+
+    try:
+        dataset = load_dataset(spec.dataset, spec.dataset_options, base_dir=base_dir)
+    except DatasetUnavailable as exc:
+        raise _DataProblem("skipped", f"on host {host}: {exc}") from None
+    except UserError as exc:
+        raise _DataProblem("failed", f"on host {host}: {exc}") from None
+    if dataset.fingerprint != spec.fingerprint:
+        raise _DataProblem("failed", (
+            f"dataset {spec.dataset!r} on host {host} has fingerprint {dataset.fingerprint}, "
+            f"the suite expects {spec.fingerprint}; refusing to mix results (give every "
+            f"Dask worker's host the same data)"))
+    subsample = spec.dataset_options.get("subsample")
+    target = host_cache_dir() / "data" / split_dir_name(dataset.fingerprint, spec.test_size,
+                                                        subsample)
+    if not (target / "meta.json").exists():
+        split = split_dataset(dataset, test_size=spec.test_size, subsample=subsample)
+        _save_atomically(dataset, split, target)
+    return target
+
+
+def _save_atomically(dataset: Any, split: Any, target: Path) -> None:
+    """Write into a private folder, then rename it into place (runs on one host may race)."""
+    from harness.datasets import save_split
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
+    save_split(dataset, split, scratch)
+    try:
+        scratch.rename(target)
+    except OSError:  # another run on this host got there first
+        shutil.rmtree(scratch, ignore_errors=True)
+        if not (target / "meta.json").exists():
+            raise
+
+
+def _count_attempt(session: str, run_key: str) -> int:
+    """This run's attempt number in this session, counted on the scheduler.
+
+    Dask reschedules a task whose worker died; the count makes that retry visible.
+    """
+    from distributed import get_client
+
+    client = get_client()
+    path = ["tuning-harness", session, run_key]
+    attempt = int(client.get_metadata(path, default=0)) + 1
+    client.set_metadata(path, attempt)
+    return attempt
+
+
+def _forkserver() -> ForkServer | None:
+    """This Dask worker's fork server, if the harness registered the plugin."""
+    from distributed import get_worker
+
+    try:
+        plugin = get_worker().plugins.get(FORKSERVER_PLUGIN)
+    except ValueError:  # not on a Dask worker
+        return None
+    return getattr(plugin, "forkserver", None)
+
+
+def _worker_address() -> str:
+    from distributed import get_worker
+
+    try:
+        return str(get_worker().address)
+    except ValueError:
+        return ""
+
+
+@contextlib.contextmanager
+def _cancel_flag(session: str) -> Iterator[threading.Event]:
+    """A threading.Event set once the harness sets the session's Dask cancel event."""
+    from distributed import Event
+
+    flag, done = threading.Event(), threading.Event()
+    remote = Event(cancel_event_name(session))
+
+    def poll() -> None:
+        while not done.wait(CANCEL_POLL_S):
+            with contextlib.suppress(Exception):  # scheduler briefly unreachable: keep going
+                if remote.is_set():
+                    flag.set()
+                    return
+
+    watcher = threading.Thread(target=poll, name="harness-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield flag
+    finally:
+        done.set()
+        watcher.join()
+
+
+def cancel_event_name(session: str) -> str:
+    """The name of the Dask Event that cancels every run of a session."""
+    return f"tuning-harness-cancel-{session}"
+
+
+def to_plain(result: RunResult) -> dict[str, Any]:
+    """A RunResult as plain data (the spec as a dict) to send back to the harness."""
+    return dataclasses.asdict(result)
+
+
+def from_plain(data: dict[str, Any], spec: RunSpec) -> RunResult:
+    """The inverse of :func:`to_plain`, with the harness's own spec (fields that this
+    version does not know, from a worker with another version, are dropped)."""
+    known = {f.name for f in dataclasses.fields(RunResult)} - {"spec"}
+    return RunResult(**{k: v for k, v in data.items() if k in known}, spec=spec)
