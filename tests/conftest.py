@@ -38,3 +38,24 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600
     folder unless ``cwd`` says otherwise)."""
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=timeout, env=os.environ.copy())
+
+
+def stored_run_count(db: Path) -> int:
+    """Runs stored in a results database so far (0 while it cannot be read)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process runs (a zombie counts as gone)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -12,7 +12,7 @@ import time
 import dask
 import psutil
 import pytest
-from conftest import run_cli
+from conftest import process_alive, run_cli, stored_run_count
 
 from harness.api import load_results, run_suite
 from harness.config import load_suite
@@ -42,21 +42,6 @@ def suite_text(strategies="[default, random]", *, datasets="[iris, wine]", seeds
 def _host_cache(monkeypatch, tmp_path):
     """Dask workers (started by the test, so they inherit it) cache splits under tmp_path."""
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "host-cache"))
-
-
-def _stored(db):
-    try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def _alive(pid):
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 @pytest.mark.slow
@@ -122,7 +107,7 @@ def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite
     assert sorted(runs["attempts"]) == [1, 1, 1, 2]
     assert outcome.exit_code == 0
     time.sleep(1.0)
-    assert not any(_alive(pid) for pid in victims)  # the orphaned run's worker killed itself
+    assert not any(process_alive(pid) for pid in victims)  # the orphaned run's worker killed itself
     retried = runs.loc[runs["attempts"] == 2, "id"].item()
     shown = run_cli("show", str(retried), "--db", str(tmp_path / "r.db"))
     assert "attempts: 2" in shown.stdout
@@ -202,7 +187,8 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     def started():
         return len(pid_file.read_text().splitlines()) if pid_file.exists() else 0
 
-    while not (_stored(db) >= 1 and started() > _stored(db)) and time.time() < deadline:
+    while (not (stored_run_count(db) >= 1 and started() > stored_run_count(db))
+           and time.time() < deadline):
         time.sleep(0.05)
     os.killpg(harness.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the Dask workers too
     out, err = harness.communicate(timeout=60)
@@ -210,8 +196,8 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     assert "interrupted; finished runs are stored" in err and "Traceback" not in err
     worker_pids = [int(line.split()[0]) for line in pid_file.read_text().splitlines()]
     time.sleep(1.0)
-    assert [pid for pid in worker_pids if _alive(pid)] == []
-    stored = _stored(db)
+    assert [pid for pid in worker_pids if process_alive(pid)] == []
+    stored = stored_run_count(db)
     assert 1 <= stored < 4
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM suites").fetchone()[0] == "interrupted"

@@ -8,7 +8,7 @@ import time
 
 import psutil
 import pytest
-from conftest import run_cli
+from conftest import process_alive, run_cli, stored_run_count
 
 from harness.api import load_results, run_suite
 
@@ -109,21 +109,6 @@ def test_jobs_runs_that_many_at_a_time(write_suite, tmp_path):
     assert _overlaps(two.runs)
 
 
-def _stored(db):
-    try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def _alive(pid):
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 @pytest.mark.parametrize("fork", [True, False], ids=["forked-workers", "fresh-interpreters"])
 def test_resume_after_sigkill_has_no_duplicate_and_no_lost_run(write_suite, tmp_path, fork):
     pid_file = tmp_path / "pids"
@@ -138,18 +123,19 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_lost_run(write_suite, tmp_
         return len(pid_file.read_text().splitlines()) if pid_file.exists() else 0
 
     deadline = time.time() + 60
-    while not (_stored(db) >= 2 and started() > _stored(db)) and time.time() < deadline:
+    while (not (stored_run_count(db) >= 2 and started() > stored_run_count(db))
+           and time.time() < deadline):
         time.sleep(0.05)  # until a third run is inside its search
     harness.send_signal(signal.SIGKILL)
     harness.wait()
-    stored_at_kill = _stored(db)
+    stored_at_kill = stored_run_count(db)
     assert 2 <= stored_at_kill < 6 and started() == stored_at_kill + 1
     # the orphaned worker (and the fork server) notice the harness is gone and exit
     pids = {int(p) for line in pid_file.read_text().splitlines() for p in line.split()}
     pids.discard(harness.pid)
     assert len(pids) == stored_at_kill + 1 + (1 if fork else 0)
     time.sleep(1.5)
-    assert [pid for pid in pids if _alive(pid)] == []
+    assert [pid for pid in pids if process_alive(pid)] == []
     pid_file.unlink()
 
     proc = run_cli("run", "--suite", str(path), "--db", str(db), "--jobs", "1")
@@ -187,7 +173,7 @@ def test_ctrl_c_cancels_workers_and_resumes(write_suite, tmp_path):
            "--jobs", "1"]
     harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
-    while _stored(db) < 1 and time.time() < deadline:
+    while stored_run_count(db) < 1 and time.time() < deadline:
         time.sleep(0.05)
     while len(pid_file.read_text().splitlines()) < 2 and time.time() < deadline:
         time.sleep(0.05)
@@ -197,8 +183,8 @@ def test_ctrl_c_cancels_workers_and_resumes(write_suite, tmp_path):
     assert "interrupted; finished runs are stored" in err and "Traceback" not in err
     worker_pids = [int(line.split()[0]) for line in pid_file.read_text().splitlines()]
     time.sleep(0.5)
-    assert [pid for pid in worker_pids if _alive(pid)] == []
-    stored = _stored(db)
+    assert [pid for pid in worker_pids if process_alive(pid)] == []
+    stored = stored_run_count(db)
     assert stored == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM suites").fetchone()[0] == "interrupted"
