@@ -226,3 +226,16 @@ def test_suite_executor_field(write_suite):
     path.write_text(suite_text() + "executor: {kind: dask, scheduler: 'local:2'}\n")
     # where the runs execute is not part of the suite's configuration, nor of run keys
     assert load_suite(path).config_hash() == load_suite(local).config_hash()
+
+
+def test_worker_host_without_python39_skips_autosklearn_runs(tmp_path, monkeypatch):
+    """On a Dask worker's host the foreign environment is made before the budget starts;
+    without Python 3.9 there, the run is skipped with the fix, naming the host."""
+    from harness.execution.dask_task import _prepare_environment
+
+    monkeypatch.setenv("HARNESS_ENV_DIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("HARNESS_PYTHON39", str(tmp_path / "no" / "python3.9"))
+    assert _prepare_environment("default", "host-a") == ""
+    reason = _prepare_environment("autosklearn", "host-a")
+    assert reason.startswith("on host host-a: ")
+    assert "needs a Python 3.9 interpreter" in reason and str(tmp_path / "no") in reason

@@ -91,6 +91,11 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
         result = RunResult(spec=spec, status=problem.status, error=str(problem), host=host,
                            started_at=started, finished_at=time.time(), attempts=attempt)
         return to_plain(result)
+    missing = _prepare_environment(spec.strategy, host)
+    if missing:  # as on the harness host: the run is skipped, saying what to install
+        return to_plain(RunResult(spec=spec, status="skipped", error=missing, host=host,
+                                  started_at=started, finished_at=time.time(),
+                                  attempts=attempt))
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = Path(tempfile.gettempdir()) / "tuning-harness-runs" / f"{spec.key}-{session}"
     forkserver = _forkserver()
@@ -105,6 +110,22 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     result.host = result.host or host
     result.details = {**result.details, "dask_worker": _worker_address()}
     return to_plain(result)
+
+
+def _prepare_environment(strategy: str, host: str) -> str:
+    """Create the strategy's foreign environment on this host (auto-sklearn's Python 3.9
+    venv) before its budget starts; the reason it cannot be made, or ''."""
+    from harness.execution.environments import EnvironmentUnavailable, ensure_environment
+    from harness.strategies import resolve_strategy
+
+    environment = resolve_strategy(strategy).environment
+    if environment is None:
+        return ""
+    try:
+        ensure_environment(environment)
+    except EnvironmentUnavailable as exc:
+        return f"on host {host}: {exc}"
+    return ""
 
 
 class _DataProblem(Exception):
