@@ -59,3 +59,14 @@ def process_alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a harness that a test will Ctrl-C: SIGINT as in a terminal.
+
+    A test session started in the background by a non-interactive shell inherits SIGINT
+    ignored, and Python then never raises KeyboardInterrupt; a user's terminal does not
+    do that, so the tests restore the default."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

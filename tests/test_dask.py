@@ -12,7 +12,7 @@ import time
 import dask
 import psutil
 import pytest
-from conftest import process_alive, run_cli, stored_run_count
+from conftest import default_sigint, process_alive, run_cli, stored_run_count
 
 from harness.api import load_results, run_suite
 from harness.config import load_suite
@@ -181,7 +181,7 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     cmd = [sys.executable, "-m", "harness.cli", "run", "--suite", str(path), "--db", str(db),
            "--scheduler", "local:2", "--no-report"]
     harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=default_sigint)
     deadline = time.time() + 120
 
     def started():

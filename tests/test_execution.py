@@ -8,7 +8,7 @@ import time
 
 import psutil
 import pytest
-from conftest import process_alive, run_cli, stored_run_count
+from conftest import default_sigint, process_alive, run_cli, stored_run_count
 
 from harness.api import load_results, run_suite
 
@@ -171,7 +171,8 @@ def test_ctrl_c_cancels_workers_and_resumes(write_suite, tmp_path):
     db = tmp_path / "r.db"
     cmd = [sys.executable, "-m", "harness.cli", "run", "--suite", str(path), "--db", str(db),
            "--jobs", "1"]
-    harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    harness = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=default_sigint)
     deadline = time.time() + 60
     while stored_run_count(db) < 1 and time.time() < deadline:
         time.sleep(0.05)
