@@ -212,13 +212,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     settings = CompareSettings(alpha=args.alpha, min_effect=args.min_effect,
                                min_relative=args.min_relative, correction=args.correction)
     with ResultStore(args.db, create=False) as store:
-        names = [s["name"] for s in store.suites()]
-        if not names:
-            raise UserError(f"{args.db} holds no suite runs yet; run a suite first")
-        suite = args.suite or names[-1]
-        if suite not in names:
-            raise UserError(f"no suite {suite!r} in {args.db}; stored suites: "
-                            f"{', '.join(dict.fromkeys(names))}")
+        suite = store.suite_name(args.suite)
         rounds = stored_rounds(store, suite)
         candidate = (resolve_round(rounds, args.candidate, suite=suite) if args.candidate
                      else rounds[-1])

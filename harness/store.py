@@ -290,6 +290,20 @@ class ResultStore:
         return [_decode(r) for r in self._conn.execute(
             "SELECT * FROM trials WHERE run_id=? ORDER BY number", (run_id,))]
 
+    def suite_name(self, name: str | None = None) -> str:
+        """``name`` if a suite of that name is stored, else the suite run last when no name
+        is given; UserError naming the stored suites otherwise."""
+        names = [s["name"] for s in self.suites()]
+        if not names:
+            raise UserError(f"{self.path} holds no suite runs yet; run a suite first "
+                            "(harness run)")
+        if name is None:
+            return names[-1]
+        if name not in names:
+            raise UserError(f"no suite {name!r} in {self.path}; stored suites: "
+                            f"{', '.join(dict.fromkeys(names))}")
+        return name
+
     def suites(self, name: str | None = None) -> list[dict[str, Any]]:
         sql, args = "SELECT * FROM suites", []
         if name is not None:

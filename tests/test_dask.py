@@ -228,14 +228,19 @@ def test_suite_executor_field(write_suite):
     assert load_suite(path).config_hash() == load_suite(local).config_hash()
 
 
-def test_worker_host_without_python39_skips_autosklearn_runs(tmp_path, monkeypatch):
-    """On a Dask worker's host the foreign environment is made before the budget starts;
-    without Python 3.9 there, the run is skipped with the fix, naming the host."""
-    from harness.execution.dask_task import _prepare_environment
-
+@pytest.mark.slow
+def test_worker_host_without_python39_skips_autosklearn_runs(write_suite, tmp_path,
+                                                             monkeypatch):
+    """On Dask the foreign environment is made on the worker's host, not the harness's,
+    before the run's budget starts; without Python 3.9 there, the run is skipped with the
+    fix, naming the host."""
     monkeypatch.setenv("HARNESS_ENV_DIR", str(tmp_path / "envs"))
     monkeypatch.setenv("HARNESS_PYTHON39", str(tmp_path / "no" / "python3.9"))
-    assert _prepare_environment("default", "host-a") == ""
-    reason = _prepare_environment("autosklearn", "host-a")
-    assert reason.startswith("on host host-a: ")
-    assert "needs a Python 3.9 interpreter" in reason and str(tmp_path / "no") in reason
+    path = write_suite(suite_text("[autosklearn, default]", datasets="[iris]", seeds=1))
+    outcome = run_suite(path, db=tmp_path / "r.db", scheduler="local:1")
+    runs = {r["strategy"]: r for r in outcome.runs}
+    assert runs["default"]["status"] == "ok"
+    skipped = runs["autosklearn"]
+    assert skipped["status"] == "skipped" and skipped["error"].startswith("on host ")
+    assert "needs a Python 3.9 interpreter" in skipped["error"]
+    assert str(tmp_path / "no") in skipped["error"]

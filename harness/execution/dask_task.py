@@ -115,17 +115,10 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
 def _prepare_environment(strategy: str, host: str) -> str:
     """Create the strategy's foreign environment on this host (auto-sklearn's Python 3.9
     venv) before its budget starts; the reason it cannot be made, or ''."""
-    from harness.execution.environments import EnvironmentUnavailable, ensure_environment
-    from harness.strategies import resolve_strategy
+    from harness.execution.environments import strategy_environment_problem
 
-    environment = resolve_strategy(strategy).environment
-    if environment is None:
-        return ""
-    try:
-        ensure_environment(environment)
-    except EnvironmentUnavailable as exc:
-        return f"on host {host}: {exc}"
-    return ""
+    problem = strategy_environment_problem(strategy)
+    return f"on host {host}: {problem}" if problem else ""
 
 
 class _DataProblem(Exception):

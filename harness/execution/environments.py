@@ -101,6 +101,22 @@ def _env_python(directory: Path) -> Path:
     return directory / "bin" / "python"
 
 
+def strategy_environment_problem(strategy: str, *,
+                                  log: Callable[[str], None] = lambda _: None) -> str:
+    """Create the strategy's foreign environment on this host if it needs one (once);
+    why it cannot be made, or '' when the strategy can run here."""
+    from harness.strategies import resolve_strategy
+
+    environment = resolve_strategy(strategy).environment
+    if environment is None:
+        return ""
+    try:
+        ensure_environment(environment, log=log)
+    except EnvironmentUnavailable as exc:
+        return str(exc)
+    return ""
+
+
 def ensure_environment(name: str, *, python: str | None = None,
                        log: Callable[[str], None] = lambda _: None) -> Path:
     """The environment's interpreter, creating the environment first if needed.

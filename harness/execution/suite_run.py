@@ -75,24 +75,14 @@ class SuiteRun:
 
 def prepare_environments(specs: Sequence[RunSpec]) -> dict[str, str]:
     """Create the foreign environments the runs need (once); {strategy: why it can't run}."""
-    from harness.execution.environments import EnvironmentUnavailable, ensure_environment
-    from harness.strategies import resolve_strategy
+    from harness.execution.environments import strategy_environment_problem
 
     reasons: dict[str, str] = {}
-    ready: dict[str, str | None] = {}
     for strategy in dict.fromkeys(s.strategy for s in specs):
-        env = resolve_strategy(strategy).environment
-        if env is None:
-            continue
-        if env not in ready:
-            try:
-                ensure_environment(env, log=lambda msg: print(f"harness: {msg}",
-                                                              file=sys.stderr, flush=True))
-                ready[env] = None
-            except EnvironmentUnavailable as exc:
-                ready[env] = str(exc)
-        if ready[env] is not None:
-            reasons[strategy] = ready[env]
+        problem = strategy_environment_problem(
+            strategy, log=lambda msg: print(f"harness: {msg}", file=sys.stderr, flush=True))
+        if problem:
+            reasons[strategy] = problem
     return reasons
 
 
@@ -156,9 +146,11 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
         if not dry_run:
-            outcome.skip_reasons = prepare_environments(
-                [s for s in outcome.pending if not s.skip_reason])
-            executor = dask.ready() if dask is not None and outcome.pending else local()
+            on_dask = dask is not None and bool(outcome.pending)
+            if not on_dask:  # on Dask, each worker's host makes them (see dask_task)
+                outcome.skip_reasons = prepare_environments(
+                    [s for s in outcome.pending if not s.skip_reason])
+            executor = dask.ready() if on_dask else local()
             _execute(store, outcome, executor, progress=progress)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome

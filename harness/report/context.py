@@ -222,7 +222,7 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
         return None
     labels = [r.name for r in history.rounds]
     extra = {s.strategy for p in history.problems for s in p.series} - set(colors)
-    colors = {**colors, **color_for([*colors, *sorted(extra)])}
+    colors = color_for([*colors, *sorted(extra)])  # the same colours, plus the new ones
     return {
         "rounds": [{"label": r.name, "started": r.started,
                     "commit": (r.git_commit or "unknown")[:12],

@@ -39,13 +39,7 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
     from harness.store import ResultStore
 
     with ResultStore(db, create=False) as store:
-        names = [s["name"] for s in store.suites()]
-        if not names:
-            raise UserError(f"{db} holds no suite runs yet; run a suite first (harness run)")
-        name = suite or names[-1]
-        if name not in names:
-            raise UserError(f"no suite {name!r} in {db}; stored suites: "
-                            f"{', '.join(dict.fromkeys(names))}")
+        name = store.suite_name(suite)
         data = load_suite_data(store, name)
         history = round_history(store, name)
     latest = data.latest or {}
