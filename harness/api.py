@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from harness.execution.suite_run import SuiteRun, run_suite
+from harness.runner import SuiteRun, run_suite
 from harness.store import DEFAULT_DB, ResultStore
 
 

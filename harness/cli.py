@@ -336,7 +336,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
               "best_cv_score", "test_score", "wall_time_s", "cpu_time_s", "peak_mem_mb",
               "n_trials", "attempts", "fingerprint", "host", "git_commit"]
     for name in fields:
-        print(f"{name:>14}: {_plain(run[name])}")
+        print(f"{name:>14}: {_shown(run[name])}")
     print(f"{'best_params':>14}: {json.dumps(run['best_params'])}")
     if run["details"]:
         print(f"{'details':>14}: {json.dumps(run['details'])}")
@@ -355,7 +355,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plain(value: Any) -> Any:
+def _shown(value: Any) -> Any:
     return f"{value:.4f}" if isinstance(value, float) else value
 
 

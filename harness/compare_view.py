@@ -6,17 +6,9 @@ from dataclasses import asdict
 from typing import Any
 
 from harness.analysis.history import Round, RoundComparison
-from harness.analysis.regressions import Comparison
 from harness.console import format_table
 
 CORRECTION_NAMES = {"bh": "Benjamini-Hochberg", "holm": "Holm", "none": "no correction"}
-
-
-def format_change(c: Comparison) -> str:
-    """``+0.0123`` for scores and counts, ``+31.0%`` for time and memory."""
-    if c.change is None:
-        return "–"
-    return f"{c.change:+.1%}" if c.relative else f"{c.change:+.4f}"
 
 
 def _num(value: float | None) -> str:
@@ -49,7 +41,7 @@ def comparison_text(comparison: RoundComparison, *, show_all: bool = False) -> s
                               c.dataset, c.model, c.strategy, c.measure))
     if shown:
         rows = [[f"{c.dataset} / {c.model}", c.strategy, c.measure, c.n_pairs, _num(c.baseline),
-                 _num(c.candidate), format_change(c),
+                 _num(c.candidate), c.change_text,
                  _p(c.p_better if c.verdict == "improved" else c.p_worse),
                  c.verdict.upper() if c.verdict == "regressed" else c.verdict, c.note]
                 for c in shown]

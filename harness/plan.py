@@ -8,73 +8,14 @@ is recognised and skipped when the suite runs again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from harness.config import Suite, check_problem_task, compatible, tunes
-from harness.datasets import (
-    DatasetUnavailable,
-    check_cv_fits,
-    load_dataset,
-    save_split,
-    split_dataset,
-)
+from harness.datasets import DatasetUnavailable, check_cv_fits, prepare_data
+from harness.records import RunSpec
 from harness.spaces import space_to_dict
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One (problem, strategy, seed, budget): everything a worker needs, as plain data."""
-
-    suite: str
-    dataset: str
-    dataset_options: dict[str, Any]
-    fingerprint: str
-    task: str
-    model: str
-    space: dict[str, Any]
-    strategy: str
-    strategy_options: dict[str, Any]
-    seed: int
-    metric: str
-    cv: int
-    test_size: float
-    n_jobs: int
-    time_s: float
-    max_trials: int | None
-    hard_limit_s: float
-    memory_mb: float | None
-    data_dir: str = field(default="", compare=False)
-    skip_reason: str = field(default="", compare=False)  # e.g. the dataset file is missing
-    round: str = ""  # a label (a night's date) that makes the suite's runs new again
-
-    @property
-    def key(self) -> str:
-        """Hash of what defines the run (everything but where its data is cached).
-
-        The round is part of the key only when set, so keys of round-less runs stay as they
-        were in stores written before rounds existed.
-        """
-        defining = {k: v for k, v in asdict(self).items()
-                    if k not in ("data_dir", "skip_reason") and (k != "round" or v)}
-        return hashlib.sha256(json.dumps(defining, sort_keys=True, default=str).encode()
-                              ).hexdigest()[:20]
-
-    @property
-    def label(self) -> str:
-        return f"{self.dataset}/{self.model}/{self.strategy}/seed={self.seed}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
-        return cls(**data)
 
 
 def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpec]:
@@ -91,18 +32,16 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
     for entry in suite.datasets:
         fingerprint, task, data_dir, skip = "unavailable", "classification", "", ""
         try:
-            dataset = load_dataset(entry.ref, entry.options, base_dir=suite.base_dir)
+            data = prepare_data(entry.ref, entry.options, base_dir=suite.base_dir,
+                                test_size=suite.test_size, cache_dir=cache_dir)
         except DatasetUnavailable as exc:
             skip = str(exc)
         else:
-            fingerprint, task = dataset.fingerprint, dataset.task
+            fingerprint, task = data.dataset.fingerprint, data.dataset.task
             check_problem_task(suite.source, suite.metric, entry.ref, task, suite.models)
-            subsample = entry.options.get("subsample")
-            split = split_dataset(dataset, test_size=suite.test_size, subsample=subsample)
-            if dataset.kind == "tabular":
-                check_cv_fits(dataset, split, suite.cv)
-            data_dir = str(save_split(dataset, split, cache_dir.resolve() / split_dir_name(
-                fingerprint, suite.test_size, subsample)))
+            if data.dataset.kind == "tabular":
+                check_cv_fits(data.dataset, data.split, suite.cv)
+            data_dir = str(data.data_dir)
         for model in suite.models:
             if not compatible(entry, model, task=None if skip else task):
                 continue
@@ -122,11 +61,6 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
                         memory_mb=suite.budget.memory_mb, data_dir=data_dir,
                         skip_reason=skip, round=round))
     return specs
-
-
-def split_dir_name(fingerprint: str, test_size: float, subsample: int | None) -> str:
-    """The cache folder name of a dataset's split (the same on every host)."""
-    return f"{fingerprint}-t{test_size:g}" + (f"-s{subsample}" if subsample else "")
 
 
 _ROUND_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}")

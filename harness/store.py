@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
+from harness.records import FINISHED_STATUSES, RunResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from harness.execution.process import RunResult
+
 
 SCHEMA_VERSION = 2
 DEFAULT_DB = Path("results") / "harness.db"
-FINISHED = ("ok", "failed", "timeout", "memout", "skipped")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -206,7 +206,7 @@ class ResultStore:
                          (time.time(), status, suite_id))
 
     # -- runs ---------------------------------------------------------------------------
-    def finished_keys(self, keys: Iterable[str], *, statuses: Iterable[str] = FINISHED
+    def finished_keys(self, keys: Iterable[str], *, statuses: Iterable[str] = FINISHED_STATUSES
                       ) -> set[str]:
         """Which of ``keys`` are stored with one of ``statuses``."""
         wanted = list(keys)

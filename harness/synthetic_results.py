@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.execution.process import RunResult
-from harness.plan import RunSpec
+from harness.records import RunResult, RunSpec
 from harness.store import ResultStore
 
 

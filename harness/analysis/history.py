@@ -7,8 +7,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from harness.analysis._data import problem_label
 from harness.analysis.regressions import (
     CompareSettings,
@@ -17,6 +15,8 @@ from harness.analysis.regressions import (
     compare_runs,
 )
 from harness.errors import UserError
+from harness.plain import to_plain
+from harness.records import RunStatus
 from harness.store import ResultStore
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -150,7 +150,7 @@ def round_history(store: ResultStore, suite: str, *, settings: CompareSettings |
             flagged.setdefault(key, []).append(c.measure)
             regressions.append((after.name, c))
     frame = runs[runs["round"].isin(list(by_round))]
-    means = (frame[frame["status"] == "ok"]
+    means = (frame[frame["status"] == RunStatus.OK]
              .groupby(["dataset", "model", "strategy", "round"])[["test_score", "wall_time_s"]]
              .mean())
     lookup = {key: (row.test_score, row.wall_time_s) for key, row in zip(
@@ -163,13 +163,10 @@ def round_history(store: ResultStore, suite: str, *, settings: CompareSettings |
             values = [lookup.get((dataset, model, strategy, r.label), (None, None))
                       for r in rounds]
             series.append(Series(
-                strategy=strategy, test_score=[_plain(v[0]) for v in values],
-                wall_time_s=[_plain(v[1]) for v in values],
+                strategy=strategy, test_score=[to_plain(v[0]) for v in values],
+                wall_time_s=[to_plain(v[1]) for v in values],
                 regressed=[flagged.get((r.label, problem, strategy), []) for r in rounds]))
         problems.append(ProblemHistory(problem=problem, metric=str(group["metric"].iloc[-1]),
                                        series=series))
     return History(rounds=rounds, problems=problems, regressions=regressions)
 
-
-def _plain(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)

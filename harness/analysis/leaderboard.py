@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from harness.records import RunStatus
+
 #: Columns where higher is better (True) or lower is better (False), for marking the best.
 BEST_DIRECTION = {"cv_mean": True, "test_mean": True, "cv_median": True, "test_median": True,
                   "wall_s": False, "cpu_s": False, "peak_mem_mb": False}
@@ -68,8 +70,8 @@ def leaderboard(runs: pd.DataFrame, problem: str) -> list[LeaderboardRow]:
             cv=estimate(group["best_cv_score"]), test=estimate(group["test_score"]),
             wall_s=mean_or_none(group["wall_time_s"]), cpu_s=mean_or_none(group["cpu_time_s"]),
             peak_mem_mb=mean_or_none(group["peak_mem_mb"]), trials=mean_or_none(group["n_trials"]),
-            failures=int(group["status"].isin(["failed", "memout"]).sum()),
-            timeouts=int((group["status"] == "timeout").sum())))
+            failures=int(group["status"].isin([RunStatus.FAILED, RunStatus.MEMOUT]).sum()),
+            timeouts=int((group["status"] == RunStatus.TIMEOUT).sum())))
     values = {
         "cv_mean": [r["cv"].mean for r in rows], "test_mean": [r["test"].mean for r in rows],
         "cv_median": [r["cv"].median for r in rows],

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.statistics import holm
+from harness.records import FAILED_STATUSES, RunStatus
 
-FAILED_STATUSES = ("failed", "timeout", "memout")
+_FAILED = [str(s) for s in FAILED_STATUSES]
+
 # measure -> (higher is better, change is relative)
 MEASURES: dict[str, tuple[bool, bool]] = {
     "test_score": (True, False),
@@ -62,6 +64,13 @@ class Comparison:
     @property
     def relative(self) -> bool:
         return MEASURES.get(self.measure, (True, False))[1]
+
+    @property
+    def change_text(self) -> str:
+        """``+0.0123`` for scores and counts, ``+31.0%`` for time and memory."""
+        if self.change is None:
+            return "–"
+        return f"{self.change:+.1%}" if self.relative else f"{self.change:+.4f}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ def compare_runs(baseline: pd.DataFrame, candidate: pd.DataFrame, *,
         status = _status_change(seeds[rows], before[rows], after[rows], ident)
         if status is not None:
             raws.append(status)
-        both_ok = (before[rows] == "ok") & (after[rows] == "ok")
+        both_ok = (before[rows] == RunStatus.OK) & (after[rows] == RunStatus.OK)
         for measure in settings.measures:
             b, c = values[measure + "_b"][rows], values[measure + "_c"][rows]
             keep = both_ok & np.isfinite(b) & np.isfinite(c)
@@ -139,13 +148,14 @@ def _latest_per_seed(runs: pd.DataFrame) -> pd.DataFrame:
 
 def _status_change(seeds: np.ndarray, before: np.ndarray, after: np.ndarray,
                    ident: dict[str, str]) -> _Raw | None:
-    broke = (before == "ok") & np.isin(after, FAILED_STATUSES)
-    fixed = np.isin(before, FAILED_STATUSES) & (after == "ok")
+    broke = (before == RunStatus.OK) & np.isin(after, _FAILED)
+    fixed = np.isin(before, _FAILED) & (after == RunStatus.OK)
     if not broke.any() and not fixed.any():
         return None
     changed = [f"seed {seed}: {b} -> {a}" for seed, b, a, flag
                in zip(seeds, before, after, broke | fixed, strict=True) if flag]
-    ok_before, ok_after = float((before == "ok").sum()), float((after == "ok").sum())
+    ok_before = float((before == RunStatus.OK).sum())
+    ok_after = float((after == RunStatus.OK).sum())
     comparison = Comparison(
         **ident, measure="status", n_pairs=len(seeds), baseline=ok_before, candidate=ok_after,
         change=ok_after - ok_before, p_worse=None, p_better=None,

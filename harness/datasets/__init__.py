@@ -13,6 +13,13 @@ from harness.datasets._base import (
     save_split,
     split_dataset,
 )
+from harness.datasets._cache import (
+    FingerprintMismatch,
+    PreparedData,
+    prepare_data,
+    split_dir_name,
+    user_cache_dir,
+)
 from harness.datasets._keras import (
     IMAGE_DATASETS,
     KERAS_FILES,
@@ -25,6 +32,11 @@ from harness.datasets._registry import check_options, data_kind, dataset_kind, l
 from harness.datasets._tabular import BUILTINS
 
 __all__ = [
+    "FingerprintMismatch",
+    "PreparedData",
+    "prepare_data",
+    "split_dir_name",
+    "user_cache_dir",
     "BUILTINS",
     "IMAGE_DATASETS",
     "KERAS_FILES",

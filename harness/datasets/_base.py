@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from harness.errors import DatasetError
+from harness.plain import to_plain
 
 TASKS = ("classification", "regression")
 #: The split seed never changes with the run seed: every strategy sees the same train part.
@@ -112,7 +113,7 @@ def make_dataset(
                 name,
                 f"the target has a single class ({labels[0]!r}); classification needs two or more",
             )
-        classes = tuple(_plain(v) for v in labels)
+        classes = tuple(to_plain(v) for v in labels)
         y_arr = y_codes.astype(np.int64)
     else:
         try:
@@ -141,10 +142,6 @@ def _missing_mask(y: np.ndarray) -> np.ndarray:
     return np.zeros(y.shape, dtype=bool)
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def make_array_dataset(name: str, X: np.ndarray, y: np.ndarray, *, kind: str,
                        test_part: tuple[np.ndarray, np.ndarray] | None = None,
                        description: str = "") -> Dataset:
@@ -167,7 +164,7 @@ def make_array_dataset(name: str, X: np.ndarray, y: np.ndarray, *, kind: str,
     for array in arrays:
         digest.update(fingerprint_arrays(array, np.zeros(0)).encode())
     return Dataset(name=name, task="classification", X=arrays[0], y=codes,
-                   feature_names=(), classes=tuple(_plain(v) for v in labels),
+                   feature_names=(), classes=tuple(to_plain(v) for v in labels),
                    description=description, fingerprint=digest.hexdigest()[:16], kind=kind,
                    test_part=test)
 

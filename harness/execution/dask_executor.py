@@ -32,11 +32,9 @@ from harness.execution.dask_task import (
     MAX_ATTEMPTS,
     ForkServerPlugin,
     cancel_event_name,
-    from_plain,
     run_task,
 )
-from harness.execution.process import RunResult
-from harness.plan import RunSpec
+from harness.records import RunResult, RunSpec, RunStatus
 
 WORKER_HINT = "dask worker {address} --nthreads N --resources cores=N"
 
@@ -177,14 +175,14 @@ class DaskExecutor:
         from distributed import KilledWorker
 
         if future.status == "finished":
-            return from_plain(future.result(), spec)
+            return RunResult.from_dict(future.result(), spec)
         if future.status == "cancelled" or self._cancelled:
-            return RunResult(spec=spec, status="cancelled", attempts=attempt)
+            return RunResult(spec=spec, status=RunStatus.INTERRUPTED, attempts=attempt)
         exc = future.exception()
         if isinstance(exc, KilledWorker) and attempt < MAX_ATTEMPTS:
             return None
         now = time.time()
-        return RunResult(spec=spec, status="failed", attempts=attempt, started_at=now,
+        return RunResult(spec=spec, status=RunStatus.FAILED, attempts=attempt, started_at=now,
                          finished_at=now,
                          error=f"the Dask task of this run failed: {type(exc).__name__}: {exc}")
 

@@ -26,8 +26,8 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from harness.execution.forkserver import ForkServer
-from harness.execution.process import THREAD_ENV_VARS, RunResult, pinned_env, run_in_process
-from harness.plan import RunSpec, split_dir_name
+from harness.execution.process import THREAD_ENV_VARS, pinned_env, run_in_process
+from harness.records import RunResult, RunSpec, RunStatus
 
 MAX_ATTEMPTS = 2  # a run whose Dask worker dies is retried once, then recorded as failed
 CANCEL_POLL_S = 0.5
@@ -58,10 +58,10 @@ class ForkServerPlugin(WorkerPlugin):
 
 def host_cache_dir() -> Path:
     """Where this host keeps dataset splits: ``$HARNESS_CACHE_DIR`` or ~/.cache/tuning-harness."""
+    from harness.datasets import user_cache_dir
+
     configured = os.environ.get("HARNESS_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tuning-harness"
+    return Path(configured).expanduser() if configured else user_cache_dir()
 
 
 def dask_setup(worker: Any) -> None:
@@ -80,22 +80,23 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     attempt = _count_attempt(session, spec.key)
     started = time.time()
     if attempt > MAX_ATTEMPTS:
-        result = RunResult(spec=spec, status="failed", host=host, attempts=MAX_ATTEMPTS,
+        result = RunResult(spec=spec, status=RunStatus.FAILED, host=host,
+                           attempts=MAX_ATTEMPTS,
                            started_at=started, finished_at=started,
                            error=f"the Dask worker running this run died in each of "
                                  f"{MAX_ATTEMPTS} attempts; not retried again")
-        return to_plain(result)
+        return result.to_dict()
     try:
         data_dir = prepare_data(spec, Path(base_dir), host)
     except _DataProblem as problem:
         result = RunResult(spec=spec, status=problem.status, error=str(problem), host=host,
                            started_at=started, finished_at=time.time(), attempts=attempt)
-        return to_plain(result)
+        return result.to_dict()
     missing = _prepare_environment(spec.strategy, host)
     if missing:  # as on the harness host: the run is skipped, saying what to install
-        return to_plain(RunResult(spec=spec, status="skipped", error=missing, host=host,
-                                  started_at=started, finished_at=time.time(),
-                                  attempts=attempt))
+        return RunResult(spec=spec, status=RunStatus.SKIPPED, error=missing, host=host,
+                         started_at=started, finished_at=time.time(),
+                         attempts=attempt).to_dict()
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = Path(tempfile.gettempdir()) / "tuning-harness-runs" / f"{spec.key}-{session}"
     forkserver = _forkserver()
@@ -109,7 +110,7 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     result.attempts = attempt
     result.host = result.host or host
     result.details = {**result.details, "dask_worker": _worker_address()}
-    return to_plain(result)
+    return result.to_dict()
 
 
 def _prepare_environment(strategy: str, host: str) -> str:
@@ -122,49 +123,30 @@ def _prepare_environment(strategy: str, host: str) -> str:
 
 
 class _DataProblem(Exception):
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: RunStatus, message: str):
         self.status = status
         super().__init__(message)
 
 
 def prepare_data(spec: RunSpec, base_dir: Path, host: str) -> Path:
     """Load the dataset by name on this host, check its fingerprint, cache its split."""
-    from harness.datasets import DatasetUnavailable, load_dataset, split_dataset
+    from harness.datasets import DatasetUnavailable, FingerprintMismatch
+    from harness.datasets import prepare_data as prepare
     from harness.errors import UserError
 
     try:
-        dataset = load_dataset(spec.dataset, spec.dataset_options, base_dir=base_dir)
+        return prepare(spec.dataset, spec.dataset_options, base_dir=base_dir,
+                       test_size=spec.test_size, cache_dir=host_cache_dir() / "data",
+                       expected_fingerprint=spec.fingerprint).data_dir
+    except FingerprintMismatch as exc:
+        raise _DataProblem(RunStatus.FAILED, (
+            f"dataset {spec.dataset!r} on host {host} has fingerprint {exc.found}, the suite "
+            f"expects {exc.expected}; refusing to mix results (give every Dask worker's host "
+            "the same data)")) from None
     except DatasetUnavailable as exc:
-        raise _DataProblem("skipped", f"on host {host}: {exc}") from None
+        raise _DataProblem(RunStatus.SKIPPED, f"on host {host}: {exc}") from None
     except UserError as exc:
-        raise _DataProblem("failed", f"on host {host}: {exc}") from None
-    if dataset.fingerprint != spec.fingerprint:
-        raise _DataProblem("failed", (
-            f"dataset {spec.dataset!r} on host {host} has fingerprint {dataset.fingerprint}, "
-            f"the suite expects {spec.fingerprint}; refusing to mix results (give every "
-            f"Dask worker's host the same data)"))
-    subsample = spec.dataset_options.get("subsample")
-    target = host_cache_dir() / "data" / split_dir_name(dataset.fingerprint, spec.test_size,
-                                                        subsample)
-    if not (target / "meta.json").exists():
-        split = split_dataset(dataset, test_size=spec.test_size, subsample=subsample)
-        _save_atomically(dataset, split, target)
-    return target
-
-
-def _save_atomically(dataset: Any, split: Any, target: Path) -> None:
-    """Write into a private folder, then rename it into place (runs on one host may race)."""
-    from harness.datasets import save_split
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
-    save_split(dataset, split, scratch)
-    try:
-        scratch.rename(target)
-    except OSError:  # another run on this host got there first
-        shutil.rmtree(scratch, ignore_errors=True)
-        if not (target / "meta.json").exists():
-            raise
+        raise _DataProblem(RunStatus.FAILED, f"on host {host}: {exc}") from None
 
 
 def _count_attempt(session: str, run_key: str) -> int:
@@ -228,15 +210,3 @@ def _cancel_flag(session: str) -> Iterator[threading.Event]:
 def cancel_event_name(session: str) -> str:
     """The name of the Dask Event that cancels every run of a session."""
     return f"tuning-harness-cancel-{session}"
-
-
-def to_plain(result: RunResult) -> dict[str, Any]:
-    """A RunResult as plain data (the spec as a dict) to send back to the harness."""
-    return dataclasses.asdict(result)
-
-
-def from_plain(data: dict[str, Any], spec: RunSpec) -> RunResult:
-    """The inverse of :func:`to_plain`, with the harness's own spec (fields that this
-    version does not know, from a worker with another version, are dropped)."""
-    known = {f.name for f in dataclasses.fields(RunResult)} - {"spec"}
-    return RunResult(**{k: v for k, v in data.items() if k in known}, spec=spec)

@@ -50,11 +50,10 @@ _BOOTSTRAP = ("pip", "setuptools<70", "wheel")
 
 def env_root() -> Path:
     """Where environments live: ``$HARNESS_ENV_DIR`` or ``~/.cache/tuning-harness/envs``."""
+    from harness.datasets import user_cache_dir
+
     configured = os.environ.get("HARNESS_ENV_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "tuning-harness" / "envs"
+    return Path(configured).expanduser() if configured else user_cache_dir() / "envs"
 
 
 def env_dir(spec: EnvironmentSpec) -> Path:

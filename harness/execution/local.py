@@ -10,8 +10,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from harness.execution.forkserver import ForkServer
-from harness.execution.process import RunResult, run_in_process
-from harness.plan import RunSpec
+from harness.execution.process import run_in_process
+from harness.records import RunResult, RunSpec
 
 
 class LocalExecutor:

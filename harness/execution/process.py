@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,32 +22,11 @@ import psutil
 
 from harness.execution.events import read_events
 from harness.execution.forkserver import ExitReport, ForkServer
-from harness.plan import RunSpec
+from harness.records import RunResult, RunSpec, RunStatus
 
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "LOKY_MAX_CPU_COUNT")
 POLL_S = 0.1
-
-
-@dataclass
-class RunResult:
-    """The outcome of one run as the harness stores it."""
-
-    spec: RunSpec
-    status: str
-    trials: list[dict[str, Any]] = field(default_factory=list)
-    best_params: dict[str, Any] | None = None
-    best_cv_score: float | None = None
-    test_score: float | None = None
-    wall_time_s: float = 0.0
-    cpu_time_s: float = 0.0
-    peak_mem_mb: float = 0.0
-    error: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    host: str = ""
-    started_at: float = 0.0
-    finished_at: float = 0.0
-    attempts: int = 1
 
 
 def pinned_env(n_jobs: int) -> dict[str, str]:
@@ -151,7 +129,7 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     own.
 
     Status: ``ok`` or ``failed`` as the worker reported, ``timeout`` when killed at
-    ``hard_limit_s``, ``memout`` when over ``memory_mb``, ``cancelled`` on ``cancel``.
+    ``hard_limit_s``, ``memout`` when over ``memory_mb``, ``interrupted`` on ``cancel``.
     """
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -164,16 +142,16 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     spec_path.write_text(json.dumps(payload))
     worker = _start_worker(spec, spec_path, events_path, log_path, run_dir, forkserver)
     monitor = _TreeMonitor(worker.pid)
-    killed_as: str | None = None
+    killed_as: RunStatus | None = None
     while (report := worker.poll()) is None:
         rss = monitor.sample()
         elapsed = time.time() - started_at
         if elapsed > spec.hard_limit_s:
-            killed_as = "timeout"
+            killed_as = RunStatus.TIMEOUT
         elif spec.memory_mb and rss > spec.memory_mb * 2**20:
-            killed_as = "memout"
+            killed_as = RunStatus.MEMOUT
         elif cancel is not None and cancel.is_set():
-            killed_as = "cancelled"
+            killed_as = RunStatus.INTERRUPTED
         if killed_as:
             _kill_group(worker.pid)
             report = worker.wait()  # reap before reading results
@@ -182,7 +160,7 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     _kill_group(worker.pid)  # stragglers (e.g. loky workers) of a worker that has exited
     wall = time.time() - started_at
     result = RunResult(
-        spec=spec, status="failed", started_at=started_at, finished_at=time.time(),
+        spec=spec, status=RunStatus.FAILED, started_at=started_at, finished_at=time.time(),
         wall_time_s=wall, cpu_time_s=max(report.cpu_s, sum(monitor.cpu.values())),
         peak_mem_mb=max(monitor.peak_rss, report.maxrss_kb * 1024) / 2**20,
     )
@@ -190,7 +168,8 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     return result
 
 
-def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: str | None,
+def _apply_events(result: RunResult, events: list[dict[str, Any]],
+                  killed_as: RunStatus | None,
                   returncode: int, log_path: Path) -> None:
     final = None
     for event in events:
@@ -202,7 +181,7 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: st
         elif kind == "result":
             final = event
     if final is not None:
-        result.status = final["status"]
+        result.status = RunStatus(final["status"])
         result.best_params = final.get("best_params")
         result.best_cv_score = final.get("best_cv_score")
         result.test_score = final.get("test_score")
@@ -213,10 +192,10 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: st
         result.status = killed_as
         spec = result.spec
         reason = {
-            "timeout": f"killed at the hard limit of {spec.hard_limit_s:g} s "
+            RunStatus.TIMEOUT: f"killed at the hard limit of {spec.hard_limit_s:g} s "
             f"(budget {spec.time_s:g} s + grace)",
-            "memout": f"killed over the memory limit of {spec.memory_mb or 0:g} MB",
-            "cancelled": "cancelled by the harness",
+            RunStatus.MEMOUT: f"killed over the memory limit of {spec.memory_mb or 0:g} MB",
+            RunStatus.INTERRUPTED: "cancelled by the harness",
         }[killed_as]
         result.error = f"{reason}; {len(result.trials)} trial(s) kept"
     else:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.execution.events import EventWriter
+from harness.records import RunStatus
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -57,6 +58,7 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
             f"dataset {spec['dataset']!r} on this host has fingerprint {meta['fingerprint']}, "
             f"the suite expects {spec['fingerprint']}; refusing to mix results"
         )
+    info = resolve_strategy(spec["strategy"])
     family = MODELS[spec["model"]]
     make_estimator = functools.partial(_build, family, spec["task"], spec["seed"])
     problem = Problem(
@@ -64,8 +66,9 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
         X=split.X_train, y=split.y_train, space=parse_space(spec["space"]),
         scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"],
         make_estimator=make_estimator, data_dir=spec["data_dir"],
+        python=_environment_python(info.environment),
     )
-    strategy = resolve_strategy(spec["strategy"]).create(spec["strategy_options"])
+    strategy = info.create(spec["strategy_options"])
     deadline = Deadline(started_at=spec["started_at"], time_s=spec["time_s"],
                         max_trials=spec["max_trials"])
     with warnings.catch_warnings(record=True) as caught:
@@ -89,8 +92,18 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
     details = {**outcome.details, "search_s": round(search_done, 3), "refit_s": round(refit_s, 3)}
     if warning_counts:
         details["warnings"] = warning_counts
-    return {"status": "ok", "best_params": outcome.best_params,
+    return {"status": RunStatus.OK, "best_params": outcome.best_params,
             "best_cv_score": outcome.best_cv_score, "test_score": test_score, "details": details}
+
+
+def _environment_python(environment: str | None) -> str | None:
+    """The interpreter of a strategy's own environment (created before the run's budget
+    starts, so this only finds it), or None for strategies of the main environment."""
+    if environment is None:
+        return None
+    from harness.execution.environments import ensure_environment
+
+    return str(ensure_environment(environment))
 
 
 def warm_up() -> None:
@@ -120,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run_spec(spec, writer)
     except Exception as exc:  # noqa: BLE001 - any strategy crash is a failed run, not ours
-        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}\n\n"
+        result = {"status": RunStatus.FAILED, "error": f"{type(exc).__name__}: {exc}\n\n"
                                                f"{traceback.format_exc()}"}
     writer.write("result", finished_at=time.time(), **result)
     writer.close()

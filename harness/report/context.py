@@ -30,7 +30,7 @@ from harness.analysis import (
 )
 from harness.analysis.history import History
 from harness.analysis.leaderboard import Estimate
-from harness.compare_view import format_change
+from harness.records import UNSUCCESSFUL_STATUSES
 from harness.report.charts._svg import color_for
 from harness.report.charts.critical_difference import critical_difference_svg
 from harness.report.charts.history import history_svg
@@ -38,8 +38,6 @@ from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
 from harness.report.charts.points import gap_svg, pareto_svg, variance_svg
 from harness.report.charts.regularization import validation_curves_svg
-
-FAILED = ("failed", "timeout", "memout", "skipped")
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -211,7 +209,7 @@ def _normalized(data: SuiteData) -> dict[str, Any]:
 
 
 def _failures(data: SuiteData) -> list[dict[str, Any]]:
-    failed = data.runs[data.runs["status"].isin(FAILED)]
+    failed = data.runs[data.runs["status"].isin(UNSUCCESSFUL_STATUSES)]
     return [{"id": int(r.id), "problem": r.problem, "strategy": r.strategy, "seed": int(r.seed),
              "status": r.status, "trials": int(r.n_trials), "error": r.error or ""}
             for r in failed.itertuples()]
@@ -232,7 +230,7 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
         "regressions": [{"round": name, "problem": f"{c.dataset} / {c.model}",
                          "strategy": c.strategy, "measure": c.measure,
                          "baseline": _num(c.baseline), "candidate": _num(c.candidate),
-                         "change": format_change(c), "p": "–" if c.p_worse is None
+                         "change": c.change_text, "p": "–" if c.p_worse is None
                          else f"{c.p_worse:.3g}", "note": c.note}
                         for name, c in history.regressions],
     }

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from harness.records import Trial
 from harness.spaces import Space
 
 
@@ -35,6 +36,7 @@ class Problem:
     n_jobs: int
     make_estimator: Callable[[Mapping[str, Any] | None], Any]
     data_dir: str | None = None  # the cached split, for strategies scoring out of process
+    python: str | None = None  # the interpreter of the strategy's own environment, if any
 
     def splitter(self, seed: int) -> Any:
         """The CV splitter for this problem and seed (stratified for classification)."""
@@ -68,31 +70,6 @@ class Deadline:
         """True when a step of ``next_step_s`` still fits before the deadline minus the reserve."""
         reserve = max(self.min_reserve_s, reserve_s)
         return self.elapsed() + next_step_s + reserve <= self.time_s
-
-
-@dataclass
-class Trial:
-    """One evaluated configuration. Scores are higher-is-better; None marks a failed fold."""
-
-    number: int
-    params: dict[str, Any]
-    cv_scores: list[float | None]
-    fit_time_s: float
-    score_time_s: float
-    elapsed_s: float
-    fidelity: dict[str, Any] | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-    @property
-    def mean_cv_score(self) -> float | None:
-        valid = [s for s in self.cv_scores if s is not None]
-        return float(np.mean(valid)) if valid and len(valid) == len(self.cv_scores) else None
-
-    @property
-    def std_cv_score(self) -> float | None:
-        valid = [s for s in self.cv_scores if s is not None]
-        return float(np.std(valid)) if valid and len(valid) == len(self.cv_scores) else None
 
 
 def clean_score(value: Any) -> float | None:

@@ -1,6 +1,8 @@
 """auto-sklearn in its own Python 3.9 environment, driven through a standalone worker script.
 
-The data crosses as the cached split's .npy files, events as JSON lines: each pipeline SMAC
+The harness gives the environment's interpreter (``Problem.python``); the script lives
+beside this module (``foreign/autosklearn_worker.py``). The data crosses as the cached
+split's .npy files, events as JSON lines: each pipeline SMAC
 evaluates is forwarded as a trial the moment the script writes it. The script scores the
 final ensemble on the test part with the suite's scikit-learn scorer. It runs in this
 worker's process group, so the harness's hard kill at budget + grace takes it down too.
@@ -14,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.execution.events import JsonLinesFollower
+from harness.plain import JsonLinesFollower
 from harness.strategies._protocol import (
     Deadline,
     Problem,
@@ -23,8 +25,7 @@ from harness.strategies._protocol import (
     TrialRecorder,
 )
 
-WORKER_SCRIPT = Path(__file__).resolve().parents[1] / "execution" / "foreign" / \
-    "autosklearn_worker.py"
+WORKER_SCRIPT = Path(__file__).resolve().parent / "foreign" / "autosklearn_worker.py"
 MIN_TIME_LEFT_S = 30  # auto-sklearn refuses less
 
 
@@ -46,11 +47,12 @@ class AutoSklearnStrategy:
 
     def search(self, problem: Problem, *, deadline: Deadline, seed: int,
                recorder: TrialRecorder) -> SearchOutcome:
-        from harness.execution.environments import ensure_environment
-
         if problem.data_dir is None:
             raise RuntimeError("auto-sklearn needs the cached split on disk (data_dir)")
-        python = ensure_environment(self.environment)
+        if problem.python is None:
+            raise RuntimeError("auto-sklearn runs in its own Python 3.9 environment and the "
+                               "harness gave none (create it: harness env setup autosklearn)")
+        python = problem.python
         time_left = self.time_left_s or int(deadline.remaining() - self.reserve_s)
         if time_left < MIN_TIME_LEFT_S:
             raise RuntimeError(

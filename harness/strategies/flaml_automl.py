@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.execution.events import JsonLinesFollower
+from harness.plain import JsonLinesFollower, to_plain
 from harness.strategies._fitted_view import fitted_view
 from harness.strategies._protocol import (
     Deadline,
@@ -109,13 +109,10 @@ class FlamlStrategy:
             raise RuntimeError(f"FLAML found no model within {time_budget:.1f} s")
         classes = getattr(automl, "classes_", None)
         return SearchOutcome(
-            best_params={"learner": automl.best_estimator, **_plain(automl.best_config)},
+            best_params={"learner": automl.best_estimator, **to_plain(automl.best_config)},
             best_cv_score=-float(automl.best_loss),
             details={"n_models_tried": len(recorded), "ensemble_size": 1,
                      "best_learner": automl.best_estimator, "time_budget_s": round(time_budget,
                                                                                   2)},
             best_estimator=fitted_view(automl, problem.task, classes))
 
-
-def _plain(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.item() if isinstance(v, np.generic) else v for k, v in config.items()}

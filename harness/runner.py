@@ -1,10 +1,15 @@
-"""Run a whole suite: plan, skip what is stored, execute the rest, store each run as it ends."""
+"""The application layer: run a whole suite.
+
+Plan, skip what is stored, prepare foreign environments, execute the rest (a local pool or
+a Dask cluster), store each run as it ends, summarize. The only writer of the store.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,18 +19,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
 from harness.execution.local import LocalExecutor
-from harness.execution.process import RunResult
-from harness.plan import RunSpec, parse_only, plan_suite, round_label, select
+from harness.plan import parse_only, plan_suite, round_label, select
 from harness.provenance import git_commit, machine_info, package_versions
-from harness.store import DEFAULT_DB, FINISHED, ResultStore
+from harness.records import (
+    FAILED_STATUSES,
+    FINISHED_STATUSES,
+    RunResult,
+    RunSpec,
+    RunStatus,
+)
+from harness.store import DEFAULT_DB, ResultStore
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from harness.execution.dask_executor import DaskExecutor
-
-FAILURE_STATUSES = ("failed", "timeout", "memout")
-
 
 class Executor(Protocol):
     """What runs the specs: the local pool or a Dask cluster."""
@@ -59,13 +67,23 @@ class SuiteRun:
 
     @property
     def failures(self) -> list[dict[str, Any]]:
-        return [r for r in self.runs if r["status"] in FAILURE_STATUSES]
+        return [r for r in self.runs if r["status"] in FAILED_STATUSES]
 
     @property
     def exit_code(self) -> int:
         """0 when every planned run is stored and none failed or timed out, else 1."""
         complete = len(self.runs) == len(self.planned)
         return 0 if complete and not self.failures and not self.interrupted else 1
+
+    def __repr__(self) -> str:
+        counts: dict[str, int] = {}
+        for run in self.runs:
+            counts[str(run["status"])] = counts.get(str(run["status"]), 0) + 1
+        stored = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        return (f"SuiteRun(suite={self.suite.name!r}, db={str(self.db)!r}, "
+                f"planned={len(self.planned)}, executed={self.executed}, "
+                f"stored=[{stored or 'none'}], exit_code={self.exit_code}"
+                + (", interrupted=True" if self.interrupted else "") + ")")
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -124,8 +142,8 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
             dask = stack.enter_context(DaskExecutor(
                 scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir, jobs=jobs,
                 keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
-        specs = select(plan_suite(suite, cache_dir=db.parent / "cache", round=label),
-                       filters)
+        with _cache_dir(db, dry_run=dry_run) as cache_dir:
+            specs = select(plan_suite(suite, cache_dir=cache_dir, round=label), filters)
         return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
                             progress=progress, dask=dask, round=label,
                             local=lambda: LocalExecutor(
@@ -134,24 +152,49 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                                 keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
 
 
+@contextlib.contextmanager
+def _cache_dir(db: Path, *, dry_run: bool) -> Iterator[Path]:
+    """Where planning caches the splits: beside the database, or (a dry run leaves
+    nothing behind) a temporary folder."""
+    if not dry_run:
+        yield db.parent / "cache"
+        return
+    with tempfile.TemporaryDirectory(prefix="harness-dry-run-") as scratch:
+        yield Path(scratch)
+
+
+def _stored_keys(db: Path, specs: Sequence[RunSpec], statuses: Sequence[str]) -> set[str]:
+    """Keys of ``specs`` stored with one of ``statuses`` (none when there is no database)."""
+    if not db.exists():
+        return set()
+    with ResultStore(db, create=False) as store:
+        return store.finished_keys([s.key for s in specs], statuses=statuses)
+
+
 def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
                  rerun_failed: bool, progress: bool, dask: DaskExecutor | None,
                  local: Callable[[], Executor], round: str = "") -> SuiteRun:
     """Skip what is stored, run the rest on ``dask`` (when given) or a ``local()`` pool."""
+    # skipped runs (a missing environment or dataset file) are tried again every time
+    statuses = [s for s in FINISHED_STATUSES if s != RunStatus.SKIPPED
+                and not (rerun_failed and s in FAILED_STATUSES)]
+    if dry_run:  # creates no database
+        done = _stored_keys(db, specs, statuses)
+        outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round, done_before=done)
+        if done:
+            with ResultStore(db, create=False) as store:
+                outcome.runs = store.runs(keys=[s.key for s in specs])
+        return outcome
     with ResultStore(db) as store:
-        # skipped runs (a missing environment or dataset file) are tried again every time
-        statuses = [s for s in FINISHED if s != "skipped"
-                    and not (rerun_failed and s in FAILURE_STATUSES)]
         outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round,
                            done_before=store.finished_keys([s.key for s in specs],
                                                            statuses=statuses))
-        if not dry_run:
-            on_dask = dask is not None and bool(outcome.pending)
-            if not on_dask:  # on Dask, each worker's host makes them (see dask_task)
-                outcome.skip_reasons = prepare_environments(
-                    [s for s in outcome.pending if not s.skip_reason])
-            executor = dask.ready() if on_dask else local()
-            _execute(store, outcome, executor, progress=progress)
+        on_dask = dask is not None and bool(outcome.pending)
+        if not on_dask:  # on Dask, each worker's host makes them (see dask_task)
+            outcome.skip_reasons = prepare_environments(
+                [s for s in outcome.pending if not s.skip_reason])
+        executor = dask.ready() if on_dask else local()
+        _execute(store, outcome, executor, progress=progress)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome
 
@@ -170,7 +213,7 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
     for spec in outcome.pending:
         reason = spec.skip_reason or outcome.skip_reasons.get(spec.strategy)
         if reason:  # recorded at once, no worker started
-            store.save_run(RunResult(spec=spec, status="skipped", error=reason,
+            store.save_run(RunResult(spec=spec, status=RunStatus.SKIPPED, error=reason,
                                      started_at=time.time(), finished_at=time.time()),
                            suite_id=outcome.suite_id, git_commit=commit,
                            package_versions=versions)
@@ -181,7 +224,7 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
     results = executor.run(pending)
     try:
         for result in results:
-            if result.status == "cancelled":
+            if result.status == RunStatus.INTERRUPTED:
                 continue
             store.save_run(result, suite_id=outcome.suite_id, git_commit=commit,
                            package_versions=versions)
@@ -191,7 +234,7 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
         outcome.interrupted = True
         executor.cancel()
         results.close()
-        store.finish_suite(outcome.suite_id, "interrupted")
+        store.finish_suite(outcome.suite_id, RunStatus.INTERRUPTED)
         raise
     finally:
         bar.close()

@@ -1,0 +1,80 @@
+"""Where the harness caches things, and the one way a dataset's split reaches the cache.
+
+The harness host (when it plans a suite) and each Dask worker's host (before it runs)
+prepare data the same way: load the dataset by name, check its fingerprint, split it once
+with the fixed seed, and save the split as .npy files that worker processes read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.datasets._base import Dataset, Split, save_split, split_dataset
+from harness.datasets._registry import load_dataset
+from harness.errors import DatasetError
+
+
+def user_cache_dir() -> Path:
+    """The harness's per-user cache: ``$XDG_CACHE_HOME/tuning-harness`` (~/.cache/...)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tuning-harness"
+
+
+def split_dir_name(fingerprint: str, test_size: float, subsample: int | None) -> str:
+    """The cache folder name of a dataset's split (the same on every host)."""
+    return f"{fingerprint}-t{test_size:g}" + (f"-s{subsample}" if subsample else "")
+
+
+class FingerprintMismatch(DatasetError):
+    """The dataset loaded here differs from the data the suite was planned on."""
+
+    def __init__(self, dataset: str, *, found: str, expected: str):
+        self.found, self.expected = found, expected
+        super().__init__(dataset, f"its data here have fingerprint {found}, the suite "
+                                  f"expects {expected}; refusing to mix results")
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """A loaded dataset, its fixed split, and the folder the split is cached in."""
+
+    dataset: Dataset
+    split: Split
+    data_dir: Path
+
+
+def prepare_data(ref: str, options: dict[str, Any], *, base_dir: Path | None,
+                 test_size: float, cache_dir: Path,
+                 expected_fingerprint: str | None = None) -> PreparedData:
+    """Load → check fingerprint → split → cache (written atomically, once per folder).
+
+    Raises DatasetUnavailable (a file that cannot be had here), DatasetError (unusable
+    data) or FingerprintMismatch (data that differ from ``expected_fingerprint``).
+    """
+    dataset = load_dataset(ref, options, base_dir=base_dir)
+    if expected_fingerprint is not None and dataset.fingerprint != expected_fingerprint:
+        raise FingerprintMismatch(ref, found=dataset.fingerprint,
+                                  expected=expected_fingerprint)
+    subsample = options.get("subsample")
+    split = split_dataset(dataset, test_size=test_size, subsample=subsample)
+    target = cache_dir.resolve() / split_dir_name(dataset.fingerprint, test_size, subsample)
+    if not (target / "meta.json").exists():
+        _save_atomically(dataset, split, target)
+    return PreparedData(dataset, split, target)
+
+
+def _save_atomically(dataset: Dataset, split: Split, target: Path) -> None:
+    """Write into a private folder, then rename it into place (processes may race)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
+    save_split(dataset, split, scratch)
+    try:
+        scratch.rename(target)
+    except OSError:  # another process got there first
+        shutil.rmtree(scratch, ignore_errors=True)
+        if not (target / "meta.json").exists():
+            raise

@@ -1,0 +1,154 @@
+"""The records every stage passes along: run spec, trial, run result and run status.
+
+A leaf module: it imports nothing of the harness, so every layer (config, strategies,
+execution, store, analysis, report) can share these definitions. Each set of statuses is
+defined here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class RunStatus(enum.StrEnum):
+    """How a run ended (a StrEnum: it compares equal to, and stores as, its value)."""
+
+    OK = "ok"
+    FAILED = "failed"  # the strategy raised, or the worker died without a result
+    TIMEOUT = "timeout"  # killed at the hard limit (budget + grace)
+    MEMOUT = "memout"  # killed over the memory limit
+    SKIPPED = "skipped"  # could not start here (a missing dataset file or environment)
+    INTERRUPTED = "interrupted"  # cancelled by the harness (Ctrl-C); never stored as a run
+
+
+#: Runs that ran and did not succeed.
+FAILED_STATUSES: frozenset[RunStatus] = frozenset(
+    {RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.MEMOUT})
+#: Runs that did not give a result: failures and skips (the report's failures table).
+UNSUCCESSFUL_STATUSES: frozenset[RunStatus] = FAILED_STATUSES | {RunStatus.SKIPPED}
+#: The outcomes a stored run can have.
+FINISHED_STATUSES: frozenset[RunStatus] = frozenset(
+    {RunStatus.OK, *FAILED_STATUSES, RunStatus.SKIPPED})
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One (problem, strategy, seed, budget): everything a worker needs, as plain data."""
+
+    suite: str
+    dataset: str
+    dataset_options: dict[str, Any]
+    fingerprint: str
+    task: str
+    model: str
+    space: dict[str, Any]
+    strategy: str
+    strategy_options: dict[str, Any]
+    seed: int
+    metric: str
+    cv: int
+    test_size: float
+    n_jobs: int
+    time_s: float
+    max_trials: int | None
+    hard_limit_s: float
+    memory_mb: float | None
+    data_dir: str = field(default="", compare=False)
+    skip_reason: str = field(default="", compare=False)  # e.g. the dataset file is missing
+    round: str = ""  # a label (a night's date) that makes the suite's runs new again
+
+    @property
+    def key(self) -> str:
+        """Hash of what defines the run (everything but where its data is cached).
+
+        The round is part of the key only when set, so keys of round-less runs stay as they
+        were in stores written before rounds existed.
+        """
+        defining = {k: v for k, v in asdict(self).items()
+                    if k not in ("data_dir", "skip_reason") and (k != "round" or v)}
+        return hashlib.sha256(json.dumps(defining, sort_keys=True, default=str).encode()
+                              ).hexdigest()[:20]
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset}/{self.model}/{self.strategy}/seed={self.seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        return cls(**data)
+
+
+@dataclass
+class Trial:
+    """One evaluated configuration. Scores are higher-is-better; None marks a failed fold."""
+
+    number: int
+    params: dict[str, Any]
+    cv_scores: list[float | None]
+    fit_time_s: float
+    score_time_s: float
+    elapsed_s: float
+    fidelity: dict[str, Any] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def mean_cv_score(self) -> float | None:
+        valid = [s for s in self.cv_scores if s is not None]
+        return float(np.mean(valid)) if valid and len(valid) == len(self.cv_scores) else None
+
+    @property
+    def std_cv_score(self) -> float | None:
+        valid = [s for s in self.cv_scores if s is not None]
+        return float(np.std(valid)) if valid and len(valid) == len(self.cv_scores) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trial's fields plus its mean and std CV score (as streamed and stored)."""
+        return {**asdict(self), "mean_cv_score": self.mean_cv_score,
+                "std_cv_score": self.std_cv_score}
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run as the harness stores it."""
+
+    spec: RunSpec
+    status: RunStatus
+    trials: list[dict[str, Any]] = field(default_factory=list)
+    best_params: dict[str, Any] | None = None
+    best_cv_score: float | None = None
+    test_score: float | None = None
+    wall_time_s: float = 0.0
+    cpu_time_s: float = 0.0
+    peak_mem_mb: float = 0.0
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    host: str = ""
+    started_at: float = 0.0
+    finished_at: float = 0.0
+    attempts: int = 1
+
+    def __post_init__(self) -> None:
+        self.status = RunStatus(self.status)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data (the spec as a dict), to cross a process boundary."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], spec: RunSpec) -> RunResult:
+        """The inverse of :meth:`to_dict`, with the receiver's own ``spec``; fields this
+        version does not know (from a process of another version) are dropped."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"spec"}
+        return cls(**{k: v for k, v in data.items() if k in known}, spec=spec)
