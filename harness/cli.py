@@ -312,7 +312,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 for m in MODELS.values()]
         print(format_table(["model", "tasks", "default space", "description"], rows))
     else:
-        from harness.config import compatible, known_task, load_suite, shipped_suites, tunes
+        from harness.config import load_suite, shipped_suites
+        from harness.problems import compatible, known_task, tunes
 
         rows = []
         for name, path in shipped_suites().items():

@@ -31,7 +31,14 @@ from harness.datasets import BUILTINS, check_options, dataset_kind
 from harness.errors import ConfigError, DatasetError
 from harness.metrics import metric_names, metric_task
 from harness.models import MODELS
-from harness.spaces import Space, parse_space, space_to_dict
+from harness.problems import (
+    DatasetEntry,
+    ModelEntry,
+    StrategyEntry,
+    check_problem_task,
+    known_task,
+)
+from harness.spaces import parse_space, space_to_dict
 from harness.strategies import resolve_strategy
 
 SUITES_DIR = Path(__file__).parent / "suites"
@@ -85,25 +92,6 @@ def parse_scheduler(text: Any, *, source: str | None = None,
         raise ConfigError(f"local:N needs N >= 1 workers, got {text!r}", source=source,
                           field=field)
     return text.strip()
-
-
-@dataclass(frozen=True)
-class DatasetEntry:
-    ref: str
-    options: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    name: str
-    space: Space
-    overridden: bool
-
-
-@dataclass(frozen=True)
-class StrategyEntry:
-    name: str
-    options: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -392,48 +380,6 @@ def _check_pairs(v: _Validator, datasets: tuple[DatasetEntry, ...],
             v.fail(f"strategies[{i}]", f"strategy {s.name!r} tunes "
                                        f"{' or '.join(info.model_kinds)} models and this suite "
                                        f"has only {' and '.join(sorted(kinds))} models")
-
-
-def compatible(dataset: DatasetEntry, model: ModelEntry, *, task: str | None = None) -> bool:
-    """Whether ``model`` can be trained on ``dataset`` (tabular, image or sequence data, and
-    the dataset's task when it is known)."""
-    from harness.datasets import data_kind
-
-    family = MODELS[model.name]
-    return data_kind(dataset.ref) in family.data_kinds and (task is None or task in family.tasks)
-
-
-def tunes(strategy: StrategyEntry, model: ModelEntry) -> bool:
-    """Whether ``strategy`` can tune ``model`` (scikit-learn estimators or keras hypermodels)."""
-    return MODELS[model.name].kind in resolve_strategy(strategy.name).model_kinds
-
-
-def known_task(entry: DatasetEntry) -> str | None:
-    """The dataset's task where it is known without loading it (built-ins, options)."""
-    from harness.datasets import IMAGE_DATASETS, SEQUENCE_DATASETS
-
-    if entry.ref in BUILTINS:
-        return BUILTINS[entry.ref].task
-    if entry.ref in IMAGE_DATASETS or entry.ref in SEQUENCE_DATASETS:
-        return "classification"
-    return entry.options.get("task")
-
-
-def check_problem_task(v_source: str | None, metric: str | None, dataset: str, task: str,
-                       models: tuple[ModelEntry, ...]) -> None:
-    """Raise ConfigError when the metric or a model does not fit the dataset's task."""
-    v = _Validator(v_source)
-    if metric is not None and metric_task(metric) != task:
-        v.fail("metric", f"{metric!r} is a {metric_task(metric)} metric but dataset "
-                         f"{dataset!r} is {task}; use e.g. "
-                         f"{'accuracy' if task == 'classification' else 'r2'}")
-    entry = DatasetEntry(dataset, {})
-    fitting = [m for m in models if compatible(entry, m)]
-    if fitting and not any(compatible(entry, m, task=task) for m in fitting):
-        names = ", ".join(n for n, f in MODELS.items() if task in f.tasks
-                          and any(k in f.data_kinds for k in MODELS[fitting[0].name].data_kinds))
-        v.fail("models", f"no model of this suite does {task} (dataset {dataset!r}); "
-                         f"add one of: {names}")
 
 
 def _check_tasks(v: _Validator, metric: str | None, datasets: tuple[DatasetEntry, ...],

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from harness.config import Suite, check_problem_task, compatible, tunes
+from harness.config import Suite
 from harness.datasets import DatasetUnavailable, check_cv_fits, prepare_data
+from harness.problems import check_problem_task, compatible, tunes
 from harness.records import RunSpec
 from harness.spaces import space_to_dict
 

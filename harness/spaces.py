@@ -114,7 +114,12 @@ def parse_dimension(spec: Any, *, source: str | None = None, field: str = "") ->
                 field=f"{field}.choices",
             )
         return CategoricalDim(tuple(choices))
-    integer = kind == "int"
+    return _numeric_dimension(spec, integer=kind == "int", source=source, field=field)
+
+
+def _numeric_dimension(spec: Mapping[str, Any], *, integer: bool, source: str | None,
+                       field: str) -> Dimension:
+    """An int or float dimension from its checked mapping (low, high, log, step)."""
     for key in ("low", "high"):
         if key not in spec:
             raise ConfigError(f"missing '{key}' (a number)", source=source, field=field)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,10 +32,7 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
     rng = np.random.default_rng(seed)
     params = params or {"n_estimators": [10, 50, 100, 200], "max_depth": [2, 4, 8, 16],
                         "criterion": ["gini", "entropy"]}
-    config = {"name": suite, "metric": "accuracy", "cv": 3, "test_size": 0.2,
-              "seeds": list(seeds), "budget": {"time_s": budget_s}, "n_jobs": 1,
-              "datasets": [{"name": d} for d in datasets], "models": [{"name": model}],
-              "strategies": [{"name": s} for s in strategies]}
+    config = _suite_config(suite, datasets, model, strategies, seeds, budget_s)
     space = {k: {"type": "categorical", "choices": list(v)} for k, v in params.items()}
     n = 0
     with ResultStore(db) as store:
@@ -55,20 +53,8 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                                    cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
                                    max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None,
                                    round=round)
-                    trials = []
-                    count = 0 if status == "skipped" else trials_per_run
-                    times = np.sort(rng.uniform(0.02, 0.95, count)) * budget_s
-                    for number in range(count):
-                        folds = np.clip(skill + rng.normal(0, 0.05, 3), 0, 1)
-                        trials.append({
-                            "number": number,
-                            "params": {k: v[rng.integers(len(v))] for k, v in params.items()},
-                            "cv_scores": [float(f) for f in folds],
-                            "mean_cv_score": float(folds.mean()),
-                            "std_cv_score": float(folds.std()),
-                            "fit_time_s": float(rng.uniform(0.01, 1.0)),
-                            "score_time_s": 0.01, "elapsed_s": float(times[number]),
-                            "fidelity": None, "info": {}, "error": None})
+                    trials = _trials(rng, 0 if status == "skipped" else trials_per_run,
+                                     skill=skill, params=params, budget_s=budget_s)
                     best = max(trials, key=lambda t: t["mean_cv_score"], default=None)
                     ok = status == "ok" and best is not None
                     result = RunResult(
@@ -89,3 +75,30 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                     n += 1
         store.finish_suite(suite_id, "finished")
     return n
+
+
+def _suite_config(suite: str, datasets: Sequence[str], model: str, strategies: Sequence[str],
+                  seeds: Sequence[int], budget_s: float) -> dict[str, Any]:
+    return {"name": suite, "metric": "accuracy", "cv": 3, "test_size": 0.2,
+            "seeds": list(seeds), "budget": {"time_s": budget_s}, "n_jobs": 1,
+            "datasets": [{"name": d} for d in datasets], "models": [{"name": model}],
+            "strategies": [{"name": s} for s in strategies]}
+
+
+def _trials(rng: np.random.Generator, count: int, *, skill: float,
+            params: Mapping[str, Sequence[object]], budget_s: float) -> list[dict[str, Any]]:
+    """``count`` synthetic trials around ``skill``, finishing in time order."""
+    times = np.sort(rng.uniform(0.02, 0.95, count)) * budget_s
+    trials = []
+    for number in range(count):
+        folds = np.clip(skill + rng.normal(0, 0.05, 3), 0, 1)
+        trials.append({
+            "number": number,
+            "params": {k: v[rng.integers(len(v))] for k, v in params.items()},
+            "cv_scores": [float(f) for f in folds],
+            "mean_cv_score": float(folds.mean()),
+            "std_cv_score": float(folds.std()),
+            "fit_time_s": float(rng.uniform(0.01, 1.0)),
+            "score_time_s": 0.01, "elapsed_s": float(times[number]),
+            "fidelity": None, "info": {}, "error": None})
+    return trials

@@ -100,28 +100,7 @@ def make_dataset(
             f"features contain NaN or infinite values in column(s) {', '.join(bad_cols[:10])}; "
             "impute or drop them before benchmarking",
         )
-    missing = _missing_mask(y_arr)
-    if missing.any():
-        raise DatasetError(
-            name, f"the target has {int(missing.sum())} missing (NaN) value(s); drop those rows"
-        )
-    classes: tuple[Any, ...] = ()
-    if task == "classification":
-        labels, y_codes = np.unique(y_arr, return_inverse=True)
-        if len(labels) < 2:
-            raise DatasetError(
-                name,
-                f"the target has a single class ({labels[0]!r}); classification needs two or more",
-            )
-        classes = tuple(to_plain(v) for v in labels)
-        y_arr = y_codes.astype(np.int64)
-    else:
-        try:
-            y_arr = y_arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise DatasetError(
-                name, "the target is not numeric; use task: classification for labels"
-            ) from None
+    y_arr, classes = _encode_target(name, y_arr, task)
     return Dataset(
         name=name,
         task=task,
@@ -132,6 +111,29 @@ def make_dataset(
         description=description,
         fingerprint=fingerprint_arrays(X_arr, y_arr),
     )
+
+
+def _encode_target(name: str, y: np.ndarray, task: str) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Class labels as integer codes (and the labels), or a regression target as floats."""
+    missing = _missing_mask(y)
+    if missing.any():
+        raise DatasetError(
+            name, f"the target has {int(missing.sum())} missing (NaN) value(s); drop those rows"
+        )
+    if task == "classification":
+        labels, y_codes = np.unique(y, return_inverse=True)
+        if len(labels) < 2:
+            raise DatasetError(
+                name,
+                f"the target has a single class ({labels[0]!r}); classification needs two or more",
+            )
+        return y_codes.astype(np.int64), tuple(to_plain(v) for v in labels)
+    try:
+        return y.astype(np.float64), ()
+    except (TypeError, ValueError):
+        raise DatasetError(
+            name, "the target is not numeric; use task: classification for labels"
+        ) from None
 
 
 def _missing_mask(y: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.analysis.statistics import CriticalDifference
 from harness.report.charts._svg import figure_to_svg, new_figure
 
@@ -38,22 +40,7 @@ def critical_difference_svg(cd: CriticalDifference) -> str:
     ax.set_axis_off()
 
     line = {"color": "black", "linewidth": 1.0, "clip_on": False}
-
-    # rank axis with ticks at every integer rank and half ticks in between
-    ax.plot([1, k], [0, 0], **line)
-    for tick in range(1, k + 1):
-        ax.plot([tick, tick], [0, 0.25], **line)
-        ax.text(tick, 0.35, str(tick), ha="center", va="bottom", fontsize=9)
-        if tick < k:
-            ax.plot([tick + 0.5, tick + 0.5], [0, 0.12], **line)
-
-    # critical-difference interval above the axis, starting at the best rank
-    cd_y = 1.3
-    ax.plot([1, 1 + cd.cd], [cd_y, cd_y], color="black", linewidth=1.5, clip_on=False)
-    for end in (1, 1 + cd.cd):
-        ax.plot([end, end], [cd_y - 0.12, cd_y + 0.12], **line)
-    ax.text(1 + cd.cd / 2, cd_y + 0.18, f"CD = {cd.cd:.2f}", ha="center", va="bottom",
-            fontsize=9)
+    _draw_axis(ax, k, cd.cd, line)
 
     # strategy names, connected to their average rank
     for row, name in enumerate(left_names):
@@ -78,3 +65,19 @@ def critical_difference_svg(cd: CriticalDifference) -> str:
                 solid_capstyle="round", clip_on=False)
 
     return figure_to_svg(fig)
+
+
+def _draw_axis(ax: Any, k: int, cd: float, line: dict[str, Any]) -> None:
+    """The rank axis (ticks at every integer rank, half ticks between) and the CD interval
+    above it, starting at the best rank."""
+    ax.plot([1, k], [0, 0], **line)
+    for tick in range(1, k + 1):
+        ax.plot([tick, tick], [0, 0.25], **line)
+        ax.text(tick, 0.35, str(tick), ha="center", va="bottom", fontsize=9)
+        if tick < k:
+            ax.plot([tick + 0.5, tick + 0.5], [0, 0.12], **line)
+    cd_y = 1.3
+    ax.plot([1, 1 + cd], [cd_y, cd_y], color="black", linewidth=1.5, clip_on=False)
+    for end in (1, 1 + cd):
+        ax.plot([end, end], [cd_y - 0.12, cd_y + 0.12], **line)
+    ax.text(1 + cd / 2, cd_y + 0.18, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
