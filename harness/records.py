@@ -29,6 +29,14 @@ class RunStatus(enum.StrEnum):
     INTERRUPTED = "interrupted"  # cancelled by the harness (Ctrl-C); never stored as a run
 
 
+class SuiteStatus(enum.StrEnum):
+    """The state of a suite record (one harness process running a suite)."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, or its process was found gone
+
+
 #: Runs that ran and did not succeed.
 FAILED_STATUSES: frozenset[RunStatus] = frozenset(
     {RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.MEMOUT})
