@@ -7,11 +7,16 @@ For notebooks::
     runs, trials = harness.load_results("results/harness.db", suite="smoke")
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from harness.api import Results, SuiteRun, load_results, run_suite
 from harness.config import Suite, load_suite
 from harness.errors import ConfigError, DatasetError, UserError
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("tuning-harness")  # one source: pyproject.toml
+except PackageNotFoundError:  # imported from a checkout that is not installed
+    __version__ = "0+unknown"
 
 __all__ = ["ConfigError", "DatasetError", "Results", "Suite", "SuiteRun", "UserError",
            "__version__", "load_results", "load_suite", "run_suite"]

@@ -17,9 +17,12 @@ EXIT_OK, EXIT_RUN_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from harness import __version__
+
     parser = argparse.ArgumentParser(
         prog="harness",
         description="Benchmark hyperparameter-tuning strategies under equal budgets.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a suite (default: smoke) and store every run")
@@ -53,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write the HTML report of a suite from the store")
     report.add_argument("--suite", default=None,
-                        help="suite name as stored (default: the suite run last)")
+                        help="suite name as stored, or the path of its YAML file "
+                             "(default: the suite run last)")
     _db_arg(report)
     _report_args(report)
 
@@ -67,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "comparisons) and it is at least the minimum effect. A seed that ran ok "
                     "before and failed, timed out or ran out of memory now is a regression.")
     compare.add_argument("--suite", default=None,
-                         help="suite name as stored (default: the suite run last)")
+                         help="suite name as stored, or the path of its YAML file "
+                              "(default: the suite run last)")
     compare.add_argument("--baseline", default=None, metavar="RUN-OR-DATE",
                          help="a suite-run id, a round label or a date YYYY-MM-DD "
                               "(default: the round before the candidate)")
@@ -112,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "parquet"], default="csv")
     export.add_argument("--out", type=Path, default=Path("results") / "export",
                         help="output folder (default: results/export)")
-    export.add_argument("--suite", default=None, help="only this suite's runs")
+    export.add_argument("--suite", default=None,
+                        help="only this suite's runs (its stored name or its YAML file)")
     _db_arg(export)
     return parser
 
@@ -199,20 +205,23 @@ def _write_report(args: argparse.Namespace, suite: str | None) -> Path:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    print(f"report: {_write_report(args, args.suite)}")
+    from harness.api import stored_suite_name
+
+    print(f"report: {_write_report(args, stored_suite_name(args.suite))}")
     return EXIT_OK
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from harness.analysis.history import compare_rounds, resolve_round, stored_rounds
     from harness.analysis.regressions import CompareSettings
+    from harness.api import stored_suite_name
     from harness.compare_view import comparison_json, comparison_text, nothing_to_compare_json
     from harness.store import ResultStore
 
     settings = CompareSettings(alpha=args.alpha, min_effect=args.min_effect,
                                min_relative=args.min_relative, correction=args.correction)
     with ResultStore(args.db, create=False) as store:
-        suite = store.suite_name(args.suite)
+        suite = store.suite_name(stored_suite_name(args.suite))
         rounds = stored_rounds(store, suite)
         candidate = (resolve_round(rounds, args.candidate, suite=suite) if args.candidate
                      else rounds[-1])
@@ -312,17 +321,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 for m in MODELS.values()]
         print(format_table(["model", "tasks", "default space", "description"], rows))
     else:
-        from harness.config import load_suite, shipped_suites
-        from harness.problems import compatible, known_task, tunes
+        from harness.console import suites_table
 
-        rows = []
-        for name, path in shipped_suites().items():
-            suite = load_suite(path)
-            n_runs = len(suite.seeds) * sum(
-                compatible(d, m, task=known_task(d)) and tunes(s, m)
-                for d in suite.datasets for m in suite.models for s in suite.strategies)
-            rows.append([name, n_runs, f"{suite.budget.time_s:g}", suite.description])
-        print(format_table(["suite", "runs", "budget_s", "description"], rows))
+        print(suites_table())
     return EXIT_OK
 
 

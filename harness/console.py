@@ -1,4 +1,4 @@
-"""What the harness prints: a progress bar with ETA, and the summary table."""
+"""What the harness prints: a progress bar with ETA, the summary table, the suites table."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def duration_text(seconds: float) -> str:
+    """A duration for people: ``45 s``, ``12 min``, ``1 h 53 min``."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
@@ -78,3 +89,25 @@ def summary_rows(runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[lis
                      sum(r["n_trials"] for r in group),
                      " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))])
     return headers, rows
+
+
+def suites_table() -> str:
+    """The shipped suites: runs, budget, and the wall time if every run used its whole budget
+    (runs x time_s / jobs, at the default ``--jobs`` of this machine)."""
+    from harness.config import load_suite, shipped_suites
+    from harness.execution.local import default_jobs
+    from harness.problems import compatible, known_task, tunes
+
+    rows = []
+    for name, path in shipped_suites().items():
+        suite = load_suite(path)
+        n_runs = len(suite.seeds) * sum(
+            compatible(d, m, task=known_task(d)) and tunes(s, m)
+            for d in suite.datasets for m in suite.models for s in suite.strategies)
+        jobs = default_jobs(suite.n_jobs)
+        rows.append([name, n_runs, f"{suite.budget.time_s:g}",
+                     f"{duration_text(n_runs * suite.budget.time_s / jobs)} "
+                     f"({jobs} job{'s' if jobs > 1 else ''})", suite.description])
+    return (format_table(["suite", "runs", "budget_s", "at full budget", "description"], rows)
+            + "\n\nat full budget: runs x budget_s / jobs, with --jobs at its default here "
+              "(cores // n_jobs); runs that end at their trial cap take less")

@@ -7,7 +7,6 @@ a Dask cluster), store each run as it ends, summarize. The only writer of the st
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
 import time
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
-from harness.execution.local import LocalExecutor
+from harness.execution.local import LocalExecutor, default_jobs
 from harness.plan import parse_only, plan_suite, round_label, select
 from harness.provenance import git_commit, machine_info, package_versions
 from harness.records import (
@@ -102,11 +101,6 @@ def prepare_environments(specs: Sequence[RunSpec]) -> dict[str, str]:
         if problem:
             reasons[strategy] = problem
     return reasons
-
-
-def default_jobs(n_jobs: int) -> int:
-    """Runs at a time so that runs x n_jobs fills this machine's cores."""
-    return max(1, (os.cpu_count() or 1) // max(1, n_jobs))
 
 
 def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path = DEFAULT_DB,

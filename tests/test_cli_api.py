@@ -174,3 +174,69 @@ def test_smoke_suite_runs_every_strategy(tmp_path):
         rows = [line for line in table if f"  {strategy}  " in line]
         assert len(rows) == (3 if strategy in tabular else 2), strategy
         assert all("ok=2" in row for row in rows)
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"harness {version('tuning-harness')}"
+    assert harness.__version__ == version("tuning-harness")
+
+
+def test_list_suites_shows_the_time_at_full_budget(monkeypatch, capsys):
+    """runs x time_s / jobs, jobs = cores // n_jobs; the README quotes the nightly figure."""
+    import os
+    from pathlib import Path
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert main(["list", "suites"]) == 0
+    out = capsys.readouterr().out
+    # nightly: 300 runs x 45 s / 2 jobs = 6750 s; smoke: 66 x 40 / 2 = 1320 s
+    assert " 300 " in out and "1 h 52 min (2 jobs)" in out and "22 min (2 jobs)" in out
+    assert "~1 h" not in out
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "1 h 52 min" in readme and "40 minutes" not in readme
+
+
+def test_report_takes_a_suite_file_like_run(write_suite, tmp_path, capsys):
+    from harness.synthetic_results import fill_store
+
+    db = tmp_path / "r.db"
+    fill_store(db, suite="my-suite", seeds=(0,), trials_per_run=3)
+    fill_store(db, suite="other", seeds=(0,), trials_per_run=3)  # run last: the default
+    write_suite("name: my-suite\nbudget: {time_s: 5}\ndatasets: [iris]\nmodels: [knn]\n"
+                "strategies: [default]\n", name="my-suite.yaml")
+    out = tmp_path / "reports"
+    assert main(["report", "--suite", "my-suite.yaml", "--db", str(db), "--out", str(out),
+                 "--no-learning-curves"]) == 0
+    path = out / "my-suite" / "index.html"
+    assert f"report: {path}" in capsys.readouterr().out
+    assert "my-suite" in path.read_text() and not (out / "my-suite.yaml").exists()
+
+    assert main(["report", "--suite", "missing.yaml", "--db", str(db)]) == 2
+    assert "no suite named 'missing.yaml' and no such file" in capsys.readouterr().err
+
+
+def test_load_results_of_an_unknown_suite_or_database_is_an_error(tmp_path):
+    from harness.synthetic_results import fill_store
+
+    db = tmp_path / "r.db"
+    fill_store(db, suite="alpha", seeds=(0,), trials_per_run=2)
+    fill_store(db, suite="beta", seeds=(0,), trials_per_run=2)
+    with pytest.raises(harness.UserError,
+                       match=r"no suite 'typo' in .*r\.db; stored suites: alpha, beta"):
+        harness.load_results(db, suite="typo")
+    runs, trials = harness.load_results(db, suite="beta")
+    assert set(runs["suite"]) == {"beta"} and len(runs) == 2 and len(trials) == 4
+    suite_file = tmp_path / "beta.yml"  # a suite file names the suite, as in run_suite
+    suite_file.write_text("name: beta\n")
+    assert len(harness.load_results(db, suite=suite_file).runs) == 2
+
+    missing = tmp_path / "nowhere.db"
+    with pytest.raises(harness.UserError, match=r"no results database at .*nowhere\.db"):
+        harness.load_results(missing)
+    assert not missing.exists()
+    proc = run_cli("export", "--db", str(db), "--suite", "typo")
+    assert proc.returncode == 2 and "stored suites: alpha, beta" in proc.stderr

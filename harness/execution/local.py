@@ -14,6 +14,11 @@ from harness.execution.process import run_in_process
 from harness.records import RunResult, RunSpec
 
 
+def default_jobs(n_jobs: int) -> int:
+    """Runs at a time so that runs x n_jobs fills this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, n_jobs))
+
+
 class LocalExecutor:
     """Runs specs ``jobs`` at a time; yields each result as soon as its run ends."""
 

@@ -1,30 +1,51 @@
-"""Render the report context with the Jinja2 templates into one self-contained HTML file."""
+"""Render the report context with the Jinja2 templates into one self-contained HTML file.
+
+The templates are package data of ``harness.report`` (``harness/report/templates``, a link to
+the checkout's top-level ``templates/`` that the wheel build follows), read through
+``importlib.resources`` so an installed wheel renders the same report as a checkout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib.resources import abc as resources_abc
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 DEFAULT_REPORTS_DIR = Path("reports")
+ENTRY_TEMPLATE = "index.html.j2"
 
 
-def _environment(templates_dir: Path) -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+def templates() -> resources_abc.Traversable:
+    """The folder of the report's Jinja2 templates, as package data."""
+    return files("harness.report").joinpath("templates")
 
-    if not (templates_dir / "index.html.j2").exists():
-        raise UserError(f"report templates not found in {templates_dir}; install the harness "
-                        "from its checkout (pip install -e .)")
-    return Environment(loader=FileSystemLoader(templates_dir),
+
+def _environment(root: resources_abc.Traversable) -> Any:
+    from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+
+    if not root.joinpath(ENTRY_TEMPLATE).is_file():
+        raise UserError(f"report templates not found in {root}: this installation of the "
+                        "harness lacks its package data; reinstall it (pip install .)")
+
+    def source(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        resource = root.joinpath(*name.split("/"))
+        if not resource.is_file():
+            return None  # Jinja2 raises TemplateNotFound
+        return resource.read_text(encoding="utf-8"), str(resource), lambda: True
+
+    return Environment(loader=FunctionLoader(source),
                        autoescape=select_autoescape(["html", "j2"], default=True),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(context: dict[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> str:
-    """The report page as HTML text."""
-    return _environment(templates_dir).get_template("index.html.j2").render(**context)
+def render_html(context: dict[str, Any], *,
+                templates_dir: resources_abc.Traversable | None = None) -> str:
+    """The report page as HTML text (``templates_dir``: another template folder)."""
+    root = templates() if templates_dir is None else templates_dir
+    return _environment(root).get_template(ENTRY_TEMPLATE).render(**context)
 
 
 def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_REPORTS_DIR,
