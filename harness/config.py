@@ -13,13 +13,15 @@ A suite is a YAML mapping::
     models: [random_forest, {name: svc, space: {C: {type: float, low: 0.1, high: 10, log: true}}}]
     strategies: [default, grid, {name: random, n_iter: 20}]
     executor: {kind: dask, scheduler: "tcp://host:8786"}   # optional; default: local
+
+Every number is checked finite and in range; the field checks and their limits are in
+:mod:`harness.config_fields`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,20 @@ from typing import Any
 
 import yaml
 
+from harness.config_fields import (
+    MAX_CV,
+    MAX_N_JOBS,
+    Budget,
+    ExecutorConfig,
+    Validator,
+    check_run_count,
+    is_number,
+    parse_budget,
+    parse_executor,
+    parse_name,
+    parse_seeds,
+)
+from harness.config_fields import parse_scheduler as parse_scheduler  # re-exported
 from harness.datasets import BUILTINS, check_options, dataset_kind
 from harness.errors import ConfigError, DatasetError
 from harness.metrics import metric_names, metric_task
@@ -45,53 +61,6 @@ SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_SUITE = "smoke"
 _TOP_KEYS = {"name", "description", "metric", "cv", "test_size", "seeds", "budget", "n_jobs",
              "datasets", "models", "strategies", "executor"}
-_BUDGET_KEYS = {"time_s", "max_trials", "grace_s", "memory_mb"}
-EXECUTOR_KINDS = ("local", "dask")
-SCHEDULER_FORMS = ("tcp://HOST:PORT", "tls://HOST:PORT",
-                   "local:N (a LocalCluster of N workers on this machine)")
-_SCHEDULER_RE = re.compile(r"(?:(tcp|tls)://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})"
-                           r"|local:(\d+))")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Per-run limits: wall-clock seconds, optional trial cap, kill grace, memory cap."""
-
-    time_s: float
-    max_trials: int | None = None
-    grace_s: float | None = None
-    memory_mb: float | None = None
-
-    @property
-    def hard_limit_s(self) -> float:
-        """Seconds after which the worker's process group is killed."""
-        grace = self.grace_s if self.grace_s is not None else max(5.0, 0.25 * self.time_s)
-        return self.time_s + grace
-
-
-@dataclass(frozen=True)
-class ExecutorConfig:
-    """Where runs execute: ``local`` (this machine) or ``dask`` (a cluster's scheduler)."""
-
-    kind: str = "local"
-    scheduler: str | None = None
-
-
-def parse_scheduler(text: Any, *, source: str | None = None,
-                    field: str = "--scheduler") -> str:
-    """Check a Dask scheduler address; raises ConfigError naming ``field`` and valid forms."""
-    match = _SCHEDULER_RE.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise ConfigError(f"bad scheduler address {text!r}; valid: {', '.join(SCHEDULER_FORMS)}",
-                          source=source, field=field)
-    port, workers = match.group(3), match.group(4)
-    if port is not None and not 0 < int(port) < 65536:
-        raise ConfigError(f"port {port} of {text!r} is not in 1..65535", source=source,
-                          field=field)
-    if workers is not None and int(workers) < 1:
-        raise ConfigError(f"local:N needs N >= 1 workers, got {text!r}", source=source,
-                          field=field)
-    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -171,36 +140,37 @@ def load_suite(name_or_path: str | Path | None = None) -> Suite:
 
 
 def parse_suite(raw: Any, *, source: str | None = None, base_dir: Path | None = None) -> Suite:
-    """Validate a suite mapping; raises ConfigError naming the field and what is valid."""
-    v = _Validator(source)
+    """Validate a suite mapping; raises ConfigError naming the field and what is valid.
+
+    Numbers are checked finite and in range (the limits are listed in config_fields).
+    """
+    v = Validator(source)
     if not isinstance(raw, Mapping):
         raise ConfigError("a suite must be a YAML mapping with name, datasets, models, "
                           "strategies", source=source)
     unknown = sorted(set(raw) - _TOP_KEYS)
     if unknown:
         v.fail(unknown[0], f"unknown field; valid fields: {', '.join(sorted(_TOP_KEYS))}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        v.fail("name", f"must be a non-empty string, got {name!r}")
-    if not all(c.isalnum() or c in "-_." for c in name):
-        v.fail("name", f"use letters, digits, '-', '_' or '.', got {name!r}")
+    name = parse_name(v, raw.get("name"))
     metric = raw.get("metric")
     if metric is not None and (not isinstance(metric, str) or metric_task(metric) is None):
         v.fail("metric", f"unknown scikit-learn scorer {metric!r}; valid: "
                          f"{', '.join(metric_names())}")
-    cv = v.integer(raw.get("cv", 5), "cv", minimum=2)
+    cv = v.integer(raw.get("cv", 5), "cv", minimum=2, maximum=MAX_CV)
     test_size = raw.get("test_size", 0.2)
-    if isinstance(test_size, bool) or not isinstance(test_size, int | float) or not (
-            0 < test_size < 1):
+    if not is_number(test_size) or not 0 < test_size < 1:
         v.fail("test_size", f"must be a fraction between 0 and 1, got {test_size!r}")
-    seeds = _seeds(v, raw.get("seeds", 1))
-    budget = _budget(v, raw.get("budget"))
-    n_jobs = v.integer(raw.get("n_jobs", 1), "n_jobs", minimum=1)
-    datasets = tuple(_dataset(v, d, f"datasets[{i}]")
-                     for i, d in enumerate(v.entries(raw, "datasets")))
-    models = tuple(_model(v, m, f"models[{i}]") for i, m in enumerate(v.entries(raw, "models")))
+    seeds = parse_seeds(v, raw.get("seeds", 1))
+    budget = parse_budget(v, raw.get("budget"))
+    n_jobs = v.integer(raw.get("n_jobs", 1), "n_jobs", minimum=1, maximum=MAX_N_JOBS)
+    v.finite_everywhere(dict(raw), "")
+    entries = {field: v.entries(raw, field) for field in ("datasets", "models", "strategies")}
+    check_run_count(v, datasets=len(entries["datasets"]), models=len(entries["models"]),
+                    strategies=len(entries["strategies"]), seeds=len(seeds))
+    datasets = tuple(_dataset(v, d, f"datasets[{i}]") for i, d in enumerate(entries["datasets"]))
+    models = tuple(_model(v, m, f"models[{i}]") for i, m in enumerate(entries["models"]))
     strategies = tuple(_strategy(v, s, f"strategies[{i}]")
-                       for i, s in enumerate(v.entries(raw, "strategies")))
+                       for i, s in enumerate(entries["strategies"]))
     for field, items in (("datasets", [d.ref for d in datasets]),
                          ("models", [m.name for m in models]),
                          ("strategies", [s.name for s in strategies])):
@@ -213,93 +183,10 @@ def parse_suite(raw: Any, *, source: str | None = None, base_dir: Path | None = 
                  budget=budget, n_jobs=n_jobs, datasets=datasets, models=models,
                  strategies=strategies, source=source, base_dir=base_dir or Path("."),
                  description=str(raw.get("description", "")),
-                 executor=_executor(v, raw.get("executor")))
+                 executor=parse_executor(v, raw.get("executor")))
 
 
-class _Validator:
-    def __init__(self, source: str | None):
-        self.source = source
-
-    def fail(self, field: str, message: str) -> None:
-        raise ConfigError(message, source=self.source, field=field)
-
-    def integer(self, value: Any, field: str, *, minimum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.fail(field, f"must be an integer >= {minimum}, got {value!r}")
-        return int(value)
-
-    def entries(self, raw: Mapping[str, Any], field: str) -> list[Any]:
-        items = raw.get(field)
-        if not isinstance(items, list) or not items:
-            self.fail(field, f"must be a non-empty list, got {items!r}")
-        return items
-
-
-def _seeds(v: _Validator, value: Any) -> tuple[int, ...]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            v.fail("seeds", f"a count must be >= 1, got {value}")
-        return tuple(range(value))
-    if isinstance(value, list) and value and all(
-            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
-        if len(set(value)) != len(value):
-            v.fail("seeds", f"seeds repeat: {value}")
-        return tuple(value)
-    v.fail("seeds", f"must be a count or a list of non-negative integers, got {value!r}")
-    raise AssertionError  # unreachable
-
-
-def _budget(v: _Validator, value: Any) -> Budget:
-    if not isinstance(value, Mapping) or "time_s" not in value:
-        v.fail("budget", f"must be a mapping with time_s (seconds per run), got {value!r}")
-    unknown = sorted(set(value) - _BUDGET_KEYS)
-    if unknown:
-        v.fail(f"budget.{unknown[0]}", f"unknown field; valid: {', '.join(sorted(_BUDGET_KEYS))}")
-
-    def positive(key: str) -> float | None:
-        x = value.get(key)
-        if x is None:
-            return None
-        if isinstance(x, bool) or not isinstance(x, int | float) or x <= 0:
-            v.fail(f"budget.{key}", f"must be a positive number, got {x!r}")
-        return float(x)
-
-    max_trials = value.get("max_trials")
-    if max_trials is not None:
-        v.integer(max_trials, "budget.max_trials", minimum=1)
-    grace = value.get("grace_s")
-    if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int | float)
-                              or grace < 0):
-        v.fail("budget.grace_s", f"must be a number >= 0, got {grace!r}")
-    return Budget(time_s=positive("time_s") or 0.0, max_trials=max_trials,
-                  grace_s=float(grace) if grace is not None else None,
-                  memory_mb=positive("memory_mb"))
-
-
-def _executor(v: _Validator, value: Any) -> ExecutorConfig:
-    if value is None:
-        return ExecutorConfig()
-    if not isinstance(value, Mapping):
-        v.fail("executor", f"must be a mapping like {{kind: dask, scheduler: "
-                           f"'tcp://HOST:8786'}}, got {value!r}")
-    unknown = sorted(set(value) - {"kind", "scheduler"})
-    if unknown:
-        v.fail(f"executor.{unknown[0]}", "unknown field; valid: kind, scheduler")
-    kind = value.get("kind", "dask" if "scheduler" in value else "local")
-    if kind not in EXECUTOR_KINDS:
-        v.fail("executor.kind", f"unknown executor {kind!r}; valid: {', '.join(EXECUTOR_KINDS)}")
-    if kind == "local":
-        if value.get("scheduler") is not None:
-            v.fail("executor.scheduler", "only the dask executor takes a scheduler")
-        return ExecutorConfig()
-    if value.get("scheduler") is None:
-        v.fail("executor.scheduler", f"the dask executor needs a scheduler: "
-                                     f"{', '.join(SCHEDULER_FORMS)}")
-    return ExecutorConfig("dask", parse_scheduler(value["scheduler"], source=v.source,
-                                                  field="executor.scheduler"))
-
-
-def _named(v: _Validator, entry: Any, field: str, kind: str) -> tuple[str, dict[str, Any]]:
+def _named(v: Validator, entry: Any, field: str, kind: str) -> tuple[str, dict[str, Any]]:
     if isinstance(entry, str):
         return entry, {}
     if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
@@ -308,7 +195,7 @@ def _named(v: _Validator, entry: Any, field: str, kind: str) -> tuple[str, dict[
     raise AssertionError  # unreachable
 
 
-def _dataset(v: _Validator, entry: Any, field: str) -> DatasetEntry:
+def _dataset(v: Validator, entry: Any, field: str) -> DatasetEntry:
     ref, options = _named(v, entry, field, "dataset")
     try:
         dataset_kind(ref)
@@ -321,7 +208,7 @@ def _dataset(v: _Validator, entry: Any, field: str) -> DatasetEntry:
     return DatasetEntry(ref, options)
 
 
-def _model(v: _Validator, entry: Any, field: str) -> ModelEntry:
+def _model(v: Validator, entry: Any, field: str) -> ModelEntry:
     name, options = _named(v, entry, field, "model")
     if name not in MODELS:
         v.fail(f"{field}.name", f"unknown model {name!r}; valid: {', '.join(MODELS)}")
@@ -344,7 +231,7 @@ def _model(v: _Validator, entry: Any, field: str) -> ModelEntry:
     return ModelEntry(name, space, overridden=True)
 
 
-def _strategy(v: _Validator, entry: Any, field: str) -> StrategyEntry:
+def _strategy(v: Validator, entry: Any, field: str) -> StrategyEntry:
     name, options = _named(v, entry, field, "strategy")
     try:
         info = resolve_strategy(name)
@@ -357,7 +244,7 @@ def _strategy(v: _Validator, entry: Any, field: str) -> StrategyEntry:
     return StrategyEntry(name, options)
 
 
-def _check_pairs(v: _Validator, datasets: tuple[DatasetEntry, ...],
+def _check_pairs(v: Validator, datasets: tuple[DatasetEntry, ...],
                  models: tuple[ModelEntry, ...], strategies: tuple[StrategyEntry, ...]) -> None:
     """Every dataset fits some model, every model some dataset, every strategy some model."""
     from harness.datasets import data_kind
@@ -382,7 +269,7 @@ def _check_pairs(v: _Validator, datasets: tuple[DatasetEntry, ...],
                                        f"has only {' and '.join(sorted(kinds))} models")
 
 
-def _check_tasks(v: _Validator, metric: str | None, datasets: tuple[DatasetEntry, ...],
+def _check_tasks(v: Validator, metric: str | None, datasets: tuple[DatasetEntry, ...],
                  models: tuple[ModelEntry, ...]) -> None:
     for entry in datasets:
         task = known_task(entry)

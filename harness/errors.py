@@ -21,8 +21,19 @@ class ConfigError(UserError):
 
 
 class DatasetError(UserError):
-    """A dataset that cannot be loaded or is unusable; the message names the dataset."""
+    """A dataset that cannot be loaded or is unusable; the message names the dataset.
 
-    def __init__(self, dataset: str, message: str):
-        self.dataset = dataset
-        super().__init__(f"dataset {dataset!r}: {message}")
+    Raised while a suite is planned, it names the suite file and the entry too
+    (``suite.yaml: datasets[1]: dataset 'csv:x.csv': ...``), as a ConfigError does.
+    """
+
+    def __init__(self, dataset: str, message: str, *, source: str | None = None,
+                 field: str | None = None):
+        self.dataset, self.reason = dataset, message
+        self.source, self.field = source, field
+        where = "".join(f"{part}: " for part in (source, field) if part)
+        super().__init__(f"{where}dataset {dataset!r}: {message}")
+
+    def located(self, source: str | None, field: str) -> DatasetError:
+        """The same error, naming the suite file and the suite's field of the dataset."""
+        return DatasetError(self.dataset, self.reason, source=source, field=field)

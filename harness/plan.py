@@ -14,7 +14,8 @@ from pathlib import Path
 
 from harness.config import Suite
 from harness.datasets import DatasetUnavailable, check_cv_fits, prepare_data
-from harness.problems import check_problem_task, compatible, tunes
+from harness.errors import DatasetError
+from harness.problems import DatasetEntry, check_problem_task, compatible, tunes
 from harness.records import RunSpec
 from harness.spaces import space_to_dict
 
@@ -26,23 +27,16 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
     ``cnn``, sequences for ``lstm``) and a strategy runs on the models it can tune. ``round``
     labels a repetition of the whole suite (a night), which gets keys of its own. A dataset
     whose file is missing here (CIFAR-10, IMDb) gives runs with a ``skip_reason``.
-    Raises DatasetError (unusable data) or ConfigError (a metric or model that does not
+    Raises DatasetError (unusable data; it names the suite file and ``datasets[i]``) or
+    ConfigError (a metric or model that does not
     fit a dataset's task).
     """
     specs: list[RunSpec] = []
-    for entry in suite.datasets:
-        fingerprint, task, data_dir, skip = "unavailable", "classification", "", ""
+    for i, entry in enumerate(suite.datasets):
         try:
-            data = prepare_data(entry.ref, entry.options, base_dir=suite.base_dir,
-                                test_size=suite.test_size, cache_dir=cache_dir)
-        except DatasetUnavailable as exc:
-            skip = str(exc)
-        else:
-            fingerprint, task = data.dataset.fingerprint, data.dataset.task
-            check_problem_task(suite.source, suite.metric, entry.ref, task, suite.models)
-            if data.dataset.kind == "tabular":
-                check_cv_fits(data.dataset, data.split, suite.cv)
-            data_dir = str(data.data_dir)
+            fingerprint, task, data_dir, skip = _prepare(suite, entry, cache_dir)
+        except DatasetError as exc:
+            raise exc.located(suite.source, f"datasets[{i}]") from None
         for model in suite.models:
             if not compatible(entry, model, task=None if skip else task):
                 continue
@@ -62,6 +56,19 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
                         memory_mb=suite.budget.memory_mb, data_dir=data_dir,
                         skip_reason=skip, round=round))
     return specs
+
+
+def _prepare(suite: Suite, entry: DatasetEntry, cache_dir: Path) -> tuple[str, str, str, str]:
+    """Load, check, split and cache a dataset: (fingerprint, task, data folder, skip reason)."""
+    try:
+        data = prepare_data(entry.ref, entry.options, base_dir=suite.base_dir,
+                            test_size=suite.test_size, cache_dir=cache_dir)
+    except DatasetUnavailable as exc:
+        return "unavailable", "classification", "", str(exc)
+    check_problem_task(suite.source, suite.metric, entry.ref, data.dataset.task, suite.models)
+    if data.dataset.kind == "tabular":
+        check_cv_fits(data.dataset, data.split, suite.cv)
+    return data.dataset.fingerprint, data.dataset.task, str(data.data_dir), ""
 
 
 _ROUND_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}")

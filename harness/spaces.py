@@ -62,14 +62,19 @@ Space = dict[str, Dimension]
 _DIM_TYPES = ("int", "float", "categorical")
 
 
+#: The largest magnitude of a dimension's bounds (and a step), so that high - low stays finite.
+MAX_BOUND = 1e15
+
+
 def _number(value: Any, *, source: str | None, field: str, integer: bool) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "an integer" if integer else "a number"
         raise ConfigError(f"must be {kind}, got {value!r}", source=source, field=field)
+    if not -MAX_BOUND <= value <= MAX_BOUND:  # False for NaN too
+        raise ConfigError(f"must be finite and within +-{MAX_BOUND:g}, got {value!r}",
+                          source=source, field=field)
     if integer and not float(value).is_integer():
         raise ConfigError(f"must be an integer, got {value!r}", source=source, field=field)
-    if not math.isfinite(value):
-        raise ConfigError(f"must be finite, got {value!r}", source=source, field=field)
     return int(value) if integer else float(value)
 
 
@@ -113,6 +118,10 @@ def parse_dimension(spec: Any, *, source: str | None = None, field: str = "") ->
                 source=source,
                 field=f"{field}.choices",
             )
+        odd = [c for c in choices if isinstance(c, float) and not math.isfinite(c)]
+        if odd:
+            raise ConfigError(f"choices must be finite, got {odd[0]!r}", source=source,
+                              field=f"{field}.choices")
         return CategoricalDim(tuple(choices))
     return _numeric_dimension(spec, integer=kind == "int", source=source, field=field)
 
@@ -139,8 +148,9 @@ def _numeric_dimension(spec: Mapping[str, Any], *, integer: bool, source: str | 
     if not integer:
         return FloatDim(float(low), float(high), log)
     step = spec.get("step", 1)
-    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
-        raise ConfigError(f"must be a positive integer, got {step!r}", source=source,
+    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= MAX_BOUND:
+        raise ConfigError(f"must be a positive integer up to {MAX_BOUND:g}, got {step!r}",
+                          source=source,
                           field=f"{field}.step")
     if step > 1 and log:
         raise ConfigError("step and log cannot be combined", source=source, field=field)

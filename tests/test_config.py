@@ -64,7 +64,7 @@ BAD_CASES = [
     ("cv: 3", "cv: 3\nmetric: r2", "metric",
      "'r2' is a regression metric but dataset 'iris' is classification"),
     ("cv: 3", "cv: 3\nmetric: acuracy", "metric", "unknown scikit-learn scorer 'acuracy'"),
-    ("cv: 3", "cv: 1", "cv", "must be an integer >= 2"),
+    ("cv: 3", "cv: 1", "cv", "must be an integer from 2 to 100"),
     ("seeds: [1, 7]", "seeds: many", "seeds", "a count or a list"),
     ("budget: {time_s: 5, max_trials: 4}", "budget: {time: 5}", "budget", "time_s"),
     ("strategies: [default, {name: grid, points: 2}]",
@@ -126,7 +126,7 @@ def test_unknown_suite_name_lists_shipped_suites(tmp_path):
      "strategies[1]", "strategy 'keras-random' tunes keras models and this suite has only "
                       "estimator models"),
     ("datasets: [{name: imdb, maxlen: -3}]\nmodels: [lstm]\nstrategies: [keras-random]",
-     "datasets[0]", "maxlen must be a positive integer, got -3"),
+     "datasets[0]", "maxlen must be a positive integer up to 1,000,000,000, got -3"),
     ("datasets: [digits-images]\nmodels: [{name: cnn, space: {kernels: [3, 5]}}]\n"
      "strategies: [keras-random]", "models[0].space.kernels",
      "cnn has no parameter 'kernels'; valid: filters, learning_rate, units"),

@@ -25,6 +25,8 @@ OPTIONS = {
     "keras": {"subsample"},
 }
 KERAS_OPTIONS = {"imdb": {"subsample", "num_words", "maxlen"}}
+#: The largest subsample, num_words or maxlen (beyond any real dataset; fits an int32).
+MAX_COUNT_OPTION = 1_000_000_000
 
 
 def dataset_kind(ref: str) -> str:
@@ -53,8 +55,9 @@ def check_options(ref: str, options: Mapping[str, Any]) -> list[str]:
     for key in ("subsample", "num_words", "maxlen"):
         value = options.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 1):
-            problems.append(f"{key} must be a positive integer, got {value!r}")
+                                  or not 1 <= value <= MAX_COUNT_OPTION):
+            problems.append(f"{key} must be a positive integer up to {MAX_COUNT_OPTION:,}, "
+                            f"got {value!r}")
     if kind in ("csv", "parquet") and "target" not in options:
         problems.append("needs a 'target' option naming the target column")
     if "task" in options and options["task"] not in TASKS:

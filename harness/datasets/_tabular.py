@@ -107,12 +107,18 @@ def load_table(name: str, path: Path, *, fmt: str, target: str, task: str | None
     """A user's CSV or Parquet file with a named target column; every other column is a feature."""
     import pandas as pd
 
+    path = path.resolve()
     if not path.exists():
         raise DatasetError(name, f"file not found: {path}")
     try:
         frame = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        raise DatasetError(name, f"{path} is empty: no header and no rows") from None
     except Exception as exc:  # noqa: BLE001 - any reader error is the user's file
         raise DatasetError(name, f"cannot read {fmt} file {path}: {exc}") from None
+    if len(frame) == 0:
+        raise DatasetError(name, f"{path.name} has no rows, only a header "
+                                 f"({', '.join(map(str, frame.columns[:20]))})")
     if target not in frame.columns:
         cols = ", ".join(map(str, frame.columns[:20]))
         raise DatasetError(

@@ -63,6 +63,10 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
         name = store.suite_name(suite)
         data = load_suite_data(store, name)
         history = round_history(store, name)
+    folder, out = (out_dir / name).resolve(), out_dir.resolve()
+    if folder == out or not folder.is_relative_to(out):  # e.g. a stored suite named '..'
+        raise UserError(f"suite name {name!r} would put the report in {folder}, outside "
+                        f"--out {out}")
     latest = data.latest or {}
     base_dir = Path(latest["source"]).parent if latest.get("source") else None
     html = render_html(build_context(data, base_dir=base_dir, learning_curves=learning_curves,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,10 +53,12 @@ class Option:
                 if bad:
                     return (f"unknown value(s) {', '.join(map(repr, bad))}; valid: "
                             f"{', '.join(map(str, self.item_choices))}")
-            elif not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-                         for v in value):
-                return f"must be a list of positive numbers, got {value!r}"
+            elif not all(isinstance(v, int | float) and not isinstance(v, bool)
+                         and 0 < v < math.inf for v in value):
+                return f"must be a list of positive finite numbers, got {value!r}"
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"  # NaN passes any < or >
         if self.minimum is not None and value < self.minimum:
             return f"must be >= {self.minimum}, got {value!r}"
         if self.maximum is not None and value > self.maximum:
