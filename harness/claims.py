@@ -63,15 +63,16 @@ class ClaimBook:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def claim(self, key: str, *, done_statuses: Iterable[str]) -> bool:
-        """Claim ``key`` unless it is stored with one of ``done_statuses`` or claimed by a
-        live process; True when this process now holds it."""
+    def claim(self, key: str, *, done_statuses: Iterable[str], stored_since: float) -> bool:
+        """Claim ``key`` unless it is stored with one of ``done_statuses`` (or stored at all
+        after ``stored_since``, by another process of this suite run) or claimed by a live
+        process; True when this process now holds it."""
         done = tuple(done_statuses)
         now = time.time()
         with self.store.transaction() as conn:
-            if done and conn.execute(
-                    f"SELECT 1 FROM runs WHERE key=? AND status IN ({','.join('?' * len(done))})",
-                    (key, *done)).fetchone():
+            if conn.execute(
+                    f"SELECT 1 FROM runs WHERE key=? AND (status IN ({','.join('?' * len(done))})"
+                    " OR finished_at >= ?)", (key, *done, stored_since)).fetchone():
                 return False
             row = conn.execute("SELECT host, pid, token, heartbeat FROM claims WHERE key=?",
                                (key,)).fetchone()
@@ -87,6 +88,11 @@ class ClaimBook:
         """Drop this process's claim on ``key`` (after its run is stored, or not run)."""
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM claims WHERE key=? AND token=?", (key, self.owner.token))
+
+    def release_all(self) -> None:
+        """Drop every claim of this process (its runs ended, or it is stopping)."""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM claims WHERE token=?", (self.owner.token,))
 
     def held_elsewhere(self, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` are claimed by another live process right now."""

@@ -4,9 +4,11 @@ the Python API."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from harness.errors import UserError
 from harness.store import DEFAULT_DB
 
 EXIT_OK, EXIT_RUN_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,15 +166,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from harness.console import format_table, summary_rows
 
     try:
-        outcome = run_suite(args.suite, db=args.db, jobs=args.jobs, only=args.only,
-                            dry_run=args.dry_run, rerun_failed=args.rerun_failed,
-                            progress=not args.quiet and not args.dry_run,
-                            keep_run_dirs=args.keep_run_dirs, fork_workers=not args.no_fork,
-                            scheduler=args.scheduler, round=args.round)
-    except KeyboardInterrupt:
-        print("\nharness: interrupted; finished runs are stored. Run the same command again "
+        with _sigterm_interrupts():
+            outcome = run_suite(args.suite, db=args.db, jobs=args.jobs, only=args.only,
+                                dry_run=args.dry_run, rerun_failed=args.rerun_failed,
+                                progress=not args.quiet and not args.dry_run,
+                                keep_run_dirs=args.keep_run_dirs,
+                                fork_workers=not args.no_fork, scheduler=args.scheduler,
+                                round=args.round)
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"\nharness: {how}; finished runs are stored. Run the same command again "
               "to resume.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     suite = outcome.suite
     if args.dry_run:
         rows = [[s.key, s.dataset, s.model, s.strategy, s.seed,
@@ -191,10 +197,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  {run['status']}: {run['dataset']}/{run['model']}/{run['strategy']}/"
               f"seed={run['seed']} (run {run['id']}): {first_line[0] if first_line else ''}",
               file=sys.stderr)
+    if outcome.measured_nothing:
+        print("harness: no run measured anything: every run was skipped:", file=sys.stderr)
+        for reason in outcome.skip_messages:
+            print(f"  {reason}", file=sys.stderr)
     if not args.no_report and outcome.runs:
         path = _write_report(args, suite.name)
         print(f"report: {path}")
     return EXIT_OK if outcome.exit_code == 0 else EXIT_RUN_FAILURES
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be: the runs are cancelled the same way."""
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Handle SIGTERM like Ctrl-C (cancel, kill the workers, mark the suite interrupted)."""
+
+    def raise_terminated(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _write_report(args: argparse.Namespace, suite: str | None) -> Path:

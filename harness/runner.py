@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from harness.claims import ClaimBook
 from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
 from harness.execution.local import LocalExecutor, default_jobs
@@ -26,6 +27,7 @@ from harness.records import (
     RunResult,
     RunSpec,
     RunStatus,
+    SuiteStatus,
 )
 from harness.store import DEFAULT_DB, ResultStore
 
@@ -34,13 +36,17 @@ if TYPE_CHECKING:
 
     from harness.execution.dask_executor import DaskExecutor
 
+WAIT_POLL_S = 1.0  # how often a harness process looks whether others' runs are stored
+
+
 class Executor(Protocol):
     """What runs the specs: the local pool or a Dask cluster."""
 
     jobs: int
     where: str
 
-    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]: ...
+    def run(self, specs: Sequence[RunSpec], *,
+            claim: Callable[[RunSpec], bool] | None = None) -> Iterator[RunResult]: ...
 
     def cancel(self) -> None: ...
 
@@ -69,10 +75,25 @@ class SuiteRun:
         return [r for r in self.runs if r["status"] in FAILED_STATUSES]
 
     @property
+    def measured_nothing(self) -> bool:
+        """True when runs were planned and every stored one was skipped (say, CIFAR-10 is
+        not cached): a night that measured nothing must not pass."""
+        return bool(self.planned) and bool(self.runs) and all(
+            r["status"] == RunStatus.SKIPPED for r in self.runs)
+
+    @property
+    def skip_messages(self) -> list[str]:
+        """The distinct reasons stored runs were skipped, in first-seen order."""
+        return list(dict.fromkeys(
+            (r["error"] or "").strip() for r in self.runs if r["status"] == RunStatus.SKIPPED))
+
+    @property
     def exit_code(self) -> int:
-        """0 when every planned run is stored and none failed or timed out, else 1."""
+        """0 when every planned run is stored, none failed or timed out, and something was
+        measured (not every run skipped); else 1."""
         complete = len(self.runs) == len(self.planned)
-        return 0 if complete and not self.failures and not self.interrupted else 1
+        return 0 if (complete and not self.failures and not self.interrupted
+                     and not self.measured_nothing) else 1
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}
@@ -188,48 +209,91 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
             outcome.skip_reasons = prepare_environments(
                 [s for s in outcome.pending if not s.skip_reason])
         executor = dask.ready() if on_dask else local()
-        _execute(store, outcome, executor, progress=progress)
+        _execute(store, outcome, executor, progress=progress, done_statuses=statuses)
         outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
     return outcome
 
 
 def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
-             progress: bool) -> None:
+             progress: bool, done_statuses: Sequence[str]) -> None:
+    """Run the pending specs that this process can claim, storing each as it ends; then wait
+    for the runs other harness processes hold, taking over any whose process is gone."""
     suite = outcome.suite
     versions, commit = package_versions(), git_commit()
+    claims = ClaimBook(store)
+    claims.mark_abandoned_suites()
     outcome.suite_id = store.start_suite(
         name=suite.name, source=suite.source, config=suite.to_dict(),
         config_hash=suite.config_hash(), n_planned=len(outcome.planned), git_commit=commit,
         package_versions=versions, machine={**machine_info(), "jobs": executor.jobs,
                                                   "executor": executor.where},
-        round=outcome.round)
-    pending: list[RunSpec] = []
-    for spec in outcome.pending:
+        round=outcome.round, host=claims.owner.host, pid=claims.owner.pid)
+    since = time.time()
+
+    def claim(spec: RunSpec) -> bool:
+        return claims.claim(spec.key, done_statuses=done_statuses, stored_since=since)
+
+    def save(result: RunResult) -> None:
+        store.save_run(result, suite_id=outcome.suite_id, git_commit=commit,
+                       package_versions=versions)
+        claims.release(result.spec.key)
+        outcome.executed += 1
+
+    bar = Progress(len(outcome.pending), enabled=progress)
+    claims.start_heartbeat(outcome.suite_id)
+    try:
+        remaining = list(outcome.pending)
+        while remaining:
+            _run_claimable(remaining, outcome, executor, claim=claim, save=save, bar=bar)
+            remaining = _wait_for_others(store, claims, remaining,
+                                         done_statuses=done_statuses, since=since)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI raises it
+        outcome.interrupted = True
+        executor.cancel()
+        store.finish_suite(outcome.suite_id, SuiteStatus.INTERRUPTED)
+        raise
+    finally:
+        claims.stop_heartbeat()
+        claims.release_all()
+        bar.close()
+    store.finish_suite(outcome.suite_id, SuiteStatus.FINISHED)
+
+
+def _run_claimable(specs: Sequence[RunSpec], outcome: SuiteRun, executor: Executor, *,
+                   claim: Callable[[RunSpec], bool], save: Callable[[RunResult], None],
+                   bar: Progress) -> None:
+    """Record runs that cannot start here as skipped; run the others this process claims."""
+    runnable = []
+    for spec in specs:
         reason = spec.skip_reason or outcome.skip_reasons.get(spec.strategy)
-        if reason:  # recorded at once, no worker started
-            store.save_run(RunResult(spec=spec, status=RunStatus.SKIPPED, error=reason,
-                                     started_at=time.time(), finished_at=time.time()),
-                           suite_id=outcome.suite_id, git_commit=commit,
-                           package_versions=versions)
-            outcome.executed += 1
-        else:
-            pending.append(spec)
-    bar = Progress(len(pending), enabled=progress)
-    results = executor.run(pending)
+        if not reason:
+            runnable.append(spec)
+        elif claim(spec):  # recorded at once, no worker started
+            now = time.time()
+            save(RunResult(spec=spec, status=RunStatus.SKIPPED, error=reason, started_at=now,
+                           finished_at=now))
+    results = executor.run(runnable, claim=claim)
     try:
         for result in results:
             if result.status == RunStatus.INTERRUPTED:
                 continue
-            store.save_run(result, suite_id=outcome.suite_id, git_commit=commit,
-                           package_versions=versions)
-            outcome.executed += 1
+            save(result)
             bar.update(result.spec.label, result.status)
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-        executor.cancel()
-        results.close()
-        store.finish_suite(outcome.suite_id, RunStatus.INTERRUPTED)
-        raise
     finally:
-        bar.close()
-    store.finish_suite(outcome.suite_id, "finished")
+        results.close()
+
+
+def _wait_for_others(store: ResultStore, claims: ClaimBook, specs: Sequence[RunSpec], *,
+                     done_statuses: Sequence[str], since: float) -> list[RunSpec]:
+    """The specs not stored yet, once one of them is free to run here; waits while live
+    harness processes hold all of them. [] when every spec is stored."""
+    while True:
+        stored = store.finished_keys([s.key for s in specs], statuses=done_statuses,
+                                     since=since)
+        left = [s for s in specs if s.key not in stored]
+        if not left:
+            return []
+        held = claims.held_elsewhere(s.key for s in left)
+        if len(held) < len(left):
+            return left
+        time.sleep(WAIT_POLL_S)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = Path("results") / "harness.db"
 
 _SCHEMA = """
@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS suites (
     git_commit TEXT,
     package_versions TEXT NOT NULL,
     machine TEXT NOT NULL,
-    round TEXT NOT NULL DEFAULT ''
+    round TEXT NOT NULL DEFAULT '',
+    host TEXT,
+    pid INTEGER,
+    heartbeat REAL
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -95,6 +98,14 @@ CREATE TABLE IF NOT EXISTS trials (
     error TEXT,
     UNIQUE(run_id, number)
 );
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    token TEXT NOT NULL,
+    claimed_at REAL NOT NULL,
+    heartbeat REAL NOT NULL
+);
 """
 
 # from version N to N + 1
@@ -102,6 +113,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE suites ADD COLUMN round TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE runs ADD COLUMN round TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX IF NOT EXISTS runs_by_round ON runs(suite, round)"),
+    2: ("ALTER TABLE suites ADD COLUMN host TEXT",
+        "ALTER TABLE suites ADD COLUMN pid INTEGER",
+        "ALTER TABLE suites ADD COLUMN heartbeat REAL",
+        "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, host TEXT NOT NULL, "
+        "pid INTEGER NOT NULL, token TEXT NOT NULL, claimed_at REAL NOT NULL, "
+        "heartbeat REAL NOT NULL)"),
 }
 
 _RUN_COLUMNS = ("id", "key", "suite_id", "suite", "dataset", "model", "strategy", "seed", "task",
@@ -136,34 +153,45 @@ class ResultStore:
             raise UserError(f"{self.path} is not a harness results database ({exc})") from None
 
     def _check_schema(self) -> None:
-        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
-        if "meta" in tables:
-            row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            found = int(row[0]) if row else None
-            if found in _MIGRATIONS:
-                self._migrate(found)
+        """Create, migrate or accept the schema. Each decision is made again inside a write
+        transaction, so harness processes opening one new database at once agree."""
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        with self.transaction() as conn:
+            found = self._schema_version()
+            if found == SCHEMA_VERSION:
                 return
-            if found != SCHEMA_VERSION:
+            if found in _MIGRATIONS:  # bring an older store up to date: no row is lost
+                for version in range(found, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[version]:
+                        conn.execute(statement)
+                conn.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                             (str(SCHEMA_VERSION),))
+                return
+            if found is not None:
                 raise UserError(f"{self.path} has schema version {found}; this harness reads "
                                 f"version {SCHEMA_VERSION}. Use a new --db path or migrate.")
-            return
-        if tables - {"meta"}:
-            raise UserError(f"{self.path} is an SQLite file but not a harness results database")
-        with self.transaction():
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if tables - {"meta"}:
+                raise UserError(f"{self.path} is an SQLite file but not a harness results "
+                                "database")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
-                    self._conn.execute(statement)
-            self._conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)",
-                               (str(SCHEMA_VERSION),))
-
-    def _migrate(self, found: int) -> None:
-        """Bring an older store up to this schema in one transaction (no row is lost)."""
-        with self.transaction() as conn:
-            for version in range(found, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[version]:
                     conn.execute(statement)
-            conn.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+            conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
+
+    def _schema_version(self) -> int | None:
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            return None
+        row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The store's connection (for readers in this thread, such as claims)."""
+        return self._conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -189,15 +217,17 @@ class ResultStore:
     def start_suite(self, *, name: str, source: str | None, config: Mapping[str, Any],
                     config_hash: str, n_planned: int, git_commit: str | None,
                     package_versions: Mapping[str, str], machine: Mapping[str, Any],
-                    round: str = "") -> int:
-        """Record the start of a suite run (in a round, e.g. a night); returns its id."""
+                    round: str = "", host: str | None = None, pid: int | None = None) -> int:
+        """Record the start of a suite run (in a round, e.g. a night) by the process
+        ``pid`` on ``host``; returns its id."""
+        now = time.time()
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO suites(name, source, config, config_hash, started_at, status, "
-                "n_planned, git_commit, package_versions, machine, round) "
-                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-                (name, source, _dumps(config), config_hash, time.time(), n_planned, git_commit,
-                 _dumps(package_versions), _dumps(machine), round))
+                "n_planned, git_commit, package_versions, machine, round, host, pid, heartbeat) "
+                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, source, _dumps(config), config_hash, now, n_planned, git_commit,
+                 _dumps(package_versions), _dumps(machine), round, host, pid, now))
             return int(cur.lastrowid or 0)
 
     def finish_suite(self, suite_id: int, status: str) -> None:
@@ -206,18 +236,20 @@ class ResultStore:
                          (time.time(), status, suite_id))
 
     # -- runs ---------------------------------------------------------------------------
-    def finished_keys(self, keys: Iterable[str], *, statuses: Iterable[str] = FINISHED_STATUSES
-                      ) -> set[str]:
-        """Which of ``keys`` are stored with one of ``statuses``."""
+    def finished_keys(self, keys: Iterable[str], *, statuses: Iterable[str] = FINISHED_STATUSES,
+                      since: float | None = None) -> set[str]:
+        """Which of ``keys`` are stored with one of ``statuses`` (or, given ``since``, stored
+        with any status by a run that finished after it)."""
         wanted = list(keys)
         statuses = tuple(statuses)
         found: set[str] = set()
         marks = ",".join("?" * len(statuses))
+        recent = float("inf") if since is None else since
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             rows = self._conn.execute(
-                f"SELECT key FROM runs WHERE status IN ({marks}) AND key IN "
-                f"({','.join('?' * len(chunk))})", (*statuses, *chunk))
+                f"SELECT key FROM runs WHERE (status IN ({marks}) OR finished_at >= ?) AND key IN "
+                f"({','.join('?' * len(chunk))})", (*statuses, recent, *chunk))
             found.update(r[0] for r in rows)
         return found
 

@@ -10,7 +10,7 @@ from conftest import run_cli
 
 from harness.analysis.regressions import CompareSettings, compare_runs
 from harness.cli import main
-from harness.store import ResultStore
+from harness.store import SCHEMA_VERSION, ResultStore
 from harness.synthetic_results import fill_store
 
 PROBLEMS = {"datasets": ("alpha", "beta", "gamma"), "strategies": ("random", "grid", "bayes"),
@@ -160,6 +160,9 @@ def test_version_1_store_is_migrated_without_losing_runs(tmp_path):
     db = tmp_path / "old.db"
     fill_store(db, seeds=range(2))
     with sqlite3.connect(db) as conn:  # make it look like a store written by schema 1
+        for column in ("host", "pid", "heartbeat"):  # schema 3
+            conn.execute(f"ALTER TABLE suites DROP COLUMN {column}")
+        conn.execute("DROP TABLE claims")
         conn.execute("DROP INDEX runs_by_round")
         conn.execute("ALTER TABLE runs DROP COLUMN round")
         conn.execute("ALTER TABLE suites DROP COLUMN round")
@@ -168,7 +171,8 @@ def test_version_1_store_is_migrated_without_losing_runs(tmp_path):
         runs = store.runs()
         assert len(runs) == 4 and {r["round"] for r in runs} == {""}
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT value FROM meta").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
+        assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
 
 
 def test_history_section_in_the_report(tmp_path):

@@ -20,7 +20,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -136,8 +136,10 @@ class DaskExecutor:
                 f"`{WORKER_HINT.format(address=self.scheduler)}` (N >= {self.n_jobs})")
         return slots
 
-    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]:
-        """Yield each spec's result as its run ends (not in spec order)."""
+    def run(self, specs: Sequence[RunSpec], *,
+            claim: Callable[[RunSpec], bool] | None = None) -> Iterator[RunResult]:
+        """Yield each spec's result as its run ends (not in spec order); ``claim`` is asked
+        before a spec is submitted, and a spec it refuses is left out."""
         from distributed import as_completed
 
         self.ready()
@@ -147,7 +149,9 @@ class DaskExecutor:
         try:
             while pending or self._futures:
                 while pending and len(self._futures) < limit and not self._cancelled:
-                    finished.add(self._submit(pending.pop(0), attempt=1))
+                    spec = pending.pop(0)
+                    if claim is None or claim(spec):
+                        finished.add(self._submit(spec, attempt=1))
                 if not self._futures:
                     break
                 future = next(finished)

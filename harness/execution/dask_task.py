@@ -98,7 +98,8 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
                          started_at=started, finished_at=time.time(),
                          attempts=attempt).to_dict()
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
-    run_dir = Path(tempfile.gettempdir()) / "tuning-harness-runs" / f"{spec.key}-{session}"
+    run_dir = (Path(tempfile.gettempdir()) / "tuning-harness-runs"
+               / f"{spec.key}-{session}-{attempt}")
     forkserver = _forkserver()
     if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
         forkserver.wait_ready(FORKSERVER_WARM_UP_S)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -33,25 +34,31 @@ class LocalExecutor:
         self._cancel = threading.Event()
         self._forkserver: ForkServer | None = None
 
-    def run(self, specs: Sequence[RunSpec]) -> Iterator[RunResult]:
-        """Yield each spec's result as its run ends (not in spec order)."""
+    def run(self, specs: Sequence[RunSpec], *,
+            claim: Callable[[RunSpec], bool] | None = None) -> Iterator[RunResult]:
+        """Yield each spec's result as its run ends (not in spec order). ``claim`` is asked
+        just before a spec would start; a spec it refuses (another harness process runs it)
+        is left out."""
+        self._cancel.clear()  # a new round of runs (a harness may run several)
         if self.fork_workers and specs:
             self._forkserver = ForkServer()
             self._forkserver.start()  # before the pool's threads exist
         try:
-            yield from self._run_pool(list(specs))
+            yield from self._run_pool(list(specs), claim)
         finally:
             if self._forkserver is not None:
                 self._forkserver.stop()
 
-    def _run_pool(self, pending: list[RunSpec]) -> Iterator[RunResult]:
+    def _run_pool(self, pending: list[RunSpec], claim: Callable[[RunSpec], bool] | None
+                  ) -> Iterator[RunResult]:
         running: dict[Future[RunResult], RunSpec] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="run") as pool:
             try:
                 while pending or running:
                     while pending and len(running) < self.jobs and not self._cancel.is_set():
                         spec = pending.pop(0)
-                        running[pool.submit(self._run_one, spec)] = spec
+                        if claim is None or claim(spec):
+                            running[pool.submit(self._run_one, spec)] = spec
                     if not running:
                         break
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -62,7 +69,8 @@ class LocalExecutor:
                 self.cancel()
 
     def _run_one(self, spec: RunSpec) -> RunResult:
-        run_dir = self.work_dir / spec.key
+        # a folder per attempt: never shared with another process, database or retry
+        run_dir = self.work_dir / f"{spec.key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         result = run_in_process(spec, run_dir, cancel=self._cancel, forkserver=self._forkserver)
         if not self.keep_run_dirs:
             shutil.rmtree(run_dir, ignore_errors=True)
