@@ -6,6 +6,7 @@ strategies that follow a foreign process's events, the datasets and the store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Mapping
@@ -35,6 +36,17 @@ def to_plain(value: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return str(value)
+
+
+def utc_minute(timestamp: float | None) -> str | None:
+    """A Unix time as ``YYYY-MM-DD HH:MM UTC``; None when it is missing, not finite, or
+    outside the calendar."""
+    if timestamp is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def read_json_lines(path: Path) -> list[dict[str, Any]]:

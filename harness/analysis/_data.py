@@ -46,6 +46,35 @@ def problem_label(dataset: str, model: str) -> str:
     return f"{dataset} / {model}"
 
 
+#: Beyond this magnitude a stored number is missing: its square overflows, so no mean, std
+#: or test could use it (a NaN or ±inf never could).
+LARGEST = 1e150
+
+
+def usable(value: Any) -> Any:
+    """``value`` with every float in it (inside lists and dicts too) that is not finite or
+    beyond :data:`LARGEST` made None."""
+    if isinstance(value, float):
+        return value if abs(value) <= LARGEST else None
+    if isinstance(value, dict):
+        return {k: usable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [usable(v) for v in value]
+    return value
+
+
+def usable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows with every number no analysis can use missing (see :func:`usable`):
+    NaN in number columns, None inside decoded JSON (params, fold scores, info)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].where(out[column].abs() <= LARGEST)
+        elif out[column].dtype == object:
+            out[column] = out[column].map(usable)
+    return out
+
+
 def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None) -> SuiteData:
     """The suite's runs in one round (default: the latest) under that round's latest
     configuration (older rounds and configurations left out)."""
@@ -53,8 +82,8 @@ def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None)
     if round is None:
         round = suite_runs[-1]["round"] if suite_runs else ""
     suite_runs = [s for s in suite_runs if s["round"] == round]
-    runs = store.runs_frame(suite=suite, round=round)
-    trials = store.trials_frame(suite=suite, round=round)
+    runs = usable_frame(store.runs_frame(suite=suite, round=round))
+    trials = usable_frame(store.trials_frame(suite=suite, round=round))
     if suite_runs:
         latest_hash = suite_runs[-1]["config_hash"]
         same = {s["id"] for s in suite_runs if s["config_hash"] == latest_hash}

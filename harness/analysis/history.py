@@ -3,11 +3,10 @@ strategy's score and time over the rounds with the regressions between consecuti
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from harness.analysis._data import problem_label
+from harness.analysis._data import problem_label, usable_frame
 from harness.analysis.regressions import (
     CompareSettings,
     Comparison,
@@ -15,7 +14,7 @@ from harness.analysis.regressions import (
     compare_runs,
 )
 from harness.errors import UserError
-from harness.plain import to_plain
+from harness.plain import to_plain, utc_minute
 from harness.records import RunStatus
 from harness.store import ResultStore
 
@@ -41,7 +40,7 @@ class Round:
 
     @property
     def started(self) -> str:
-        return dt.datetime.fromtimestamp(self.started_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return utc_minute(self.started_at) or "unknown time"
 
 
 def stored_rounds(store: ResultStore, suite: str) -> list[Round]:
@@ -99,8 +98,8 @@ def compare_rounds(store: ResultStore, *, suite: str, baseline: Round, candidate
                    settings: CompareSettings | None = None) -> RoundComparison:
     """Compare two stored rounds of a suite problem by problem and strategy by strategy."""
     settings = settings or CompareSettings()
-    result = compare_runs(store.runs_frame(suite=suite, round=baseline.label),
-                          store.runs_frame(suite=suite, round=candidate.label),
+    result = compare_runs(usable_frame(store.runs_frame(suite=suite, round=baseline.label)),
+                          usable_frame(store.runs_frame(suite=suite, round=candidate.label)),
                           settings=settings)
     return RoundComparison(suite=suite, baseline=baseline, candidate=candidate,
                            settings=settings, result=result)
@@ -139,7 +138,7 @@ def round_history(store: ResultStore, suite: str, *, settings: CompareSettings |
     if len(rounds) < 2:
         return None
     settings = settings or CompareSettings()
-    runs = store.runs_frame(suite=suite)
+    runs = usable_frame(store.runs_frame(suite=suite))
     by_round = {r.label: runs[runs["round"] == r.label] for r in rounds}
     flagged: dict[tuple[str, str, str], list[str]] = {}
     regressions: list[tuple[str, Comparison]] = []

@@ -10,6 +10,7 @@ import pandas as pd
 
 MIN_TRIALS = 10
 MAX_TRIALS = 600  # a random subset above this keeps the report fast
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def _encode(params: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
         numeric = pd.to_numeric(frame[column], errors="coerce")
         if numeric.notna().sum() == frame[column].notna().sum() and \
                 not frame[column].map(lambda v: isinstance(v, bool)).any():
-            frame[column] = numeric.astype(float)
+            # the surrogate's trees split in float32: a value beyond it is a missing one
+            frame[column] = numeric.astype(float).where(numeric.abs() <= _FLOAT32_MAX)
         else:
             labels = sorted({str(v) for v in frame[column]})
             categories[column] = labels

@@ -3,7 +3,6 @@ data (text, sort keys, marks) and inline SVG charts. Templates only lay it out."
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from harness.analysis import (
 )
 from harness.analysis.history import History
 from harness.analysis.leaderboard import Estimate
+from harness.plain import utc_minute
 from harness.records import UNSUCCESSFUL_STATUSES
 from harness.report.charts._svg import color_for
 from harness.report.charts.critical_difference import critical_difference_svg
@@ -57,9 +57,7 @@ def _estimate_cells(est: Estimate, best_mean: bool, best_median: bool) -> list[d
 
 
 def _when(timestamp: float | None) -> str:
-    if not timestamp:
-        return "–"
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (utc_minute(timestamp) if timestamp else None) or "–"
 
 
 def _header(data: SuiteData) -> dict[str, Any]:

@@ -1,8 +1,15 @@
-"""Matplotlib figures as inline SVG text (no files, no network at view time)."""
+"""Matplotlib figures as inline SVG text (no files, no network at view time).
+
+Every text a chart draws is plain text: names, parameter values and file names come from the
+store, and matplotlib would read ``$...$`` in them as math (a parse error fails the report,
+a valid one shows something else than what is stored). :func:`figure_to_svg` turns math and
+LaTeX off for every text of the figure, so no chart can forget it.
+"""
 
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -27,13 +34,36 @@ def new_figure(width: float = 6.4, height: float = 3.6, *, left: float = 0.12,
     return fig, ax
 
 
+#: No math, no LaTeX: for texts made while the figure is drawn (tick labels); the tick
+#: formatters then write numbers without ``$``.
+PLAIN_TEXT_RC = {"text.parse_math": False, "text.usetex": False,
+                 "axes.formatter.use_mathtext": False}
+
+
+def plain_text(fig: Any) -> None:
+    """Turn math parsing and LaTeX off on every text the figure holds now (labels, titles,
+    legends, annotations, tick labels)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
 def figure_to_svg(fig: Any) -> str:
-    """The figure as an ``<svg>`` element (XML header dropped), text kept as text."""
+    """The figure as an ``<svg>`` element (XML header dropped), every text drawn as the plain
+    text it is (see :func:`plain_text`) and kept as text."""
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "harness"}):
-        fig.savefig(buffer, format="svg")
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "harness",
+                                **PLAIN_TEXT_RC}):
+        plain_text(fig)
+        with warnings.catch_warnings():
+            # a glyph missing from matplotlib's font only affects the layout: the browser
+            # draws the text with its own fonts
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            fig.savefig(buffer, format="svg")
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
 

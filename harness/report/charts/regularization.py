@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import LogFormatter
 
 from harness.analysis.regularization import RegularizationSummary
 from harness.report.charts._svg import PALETTE, as_float_array, figure_to_svg, new_figure
@@ -28,6 +29,9 @@ def validation_curves_svg(summary: RegularizationSummary, metric: str) -> str:
         ax.axhline(none.test, color="#333333", linewidth=0.8, linestyle="-.",
                    label="unregularized: test")
     ax.set_xscale("log")
+    # plain numbers (0.01, 100): the default 10^k labels are math, and charts draw no math
+    ax.xaxis.set_major_formatter(LogFormatter())
+    ax.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
     stronger = "smaller" if summary.parameter == "C" else "larger"
     ax.set_xlabel(f"{summary.parameter} ({stronger} is stronger regularization)")
     ax.set_ylabel(metric)
