@@ -78,3 +78,30 @@ def summary_rows(runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[lis
                      sum(r["n_trials"] for r in group),
                      " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))])
     return headers, rows
+
+
+_KIND_TEXT = {"estimator": "scikit-learn models", "keras": "keras models (cnn and lstm)"}
+
+
+def format_strategies(strategies: Iterable[Any], width: int | None = None) -> str:
+    """One block per strategy (a ``StrategyInfo``): name, what it needs and tunes, its
+    description, then a line per option ``name (default X; range or choices): help``."""
+    import shutil
+    import textwrap
+
+    width = width or min(100, shutil.get_terminal_size((100, 24)).columns)
+    blocks = []
+    for s in strategies:
+        tunes = ("chooses its own model" if s.chooses_model else
+                 "tunes " + " and ".join(_KIND_TEXT.get(k, k) for k in s.model_kinds))
+        lines = [textwrap.fill(f"{s.name}: needs {s.requires}; {tunes}", width,
+                               subsequent_indent="    "),
+                 textwrap.fill(s.description, width, initial_indent="  ",
+                               subsequent_indent="  ")]
+        options = s.options
+        lines.append("  options:" if options else "  options: none")
+        lines += [textwrap.fill(option.describe(name), width, initial_indent="    ",
+                                subsequent_indent="        ")
+                  for name, option in options.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
