@@ -113,24 +113,8 @@ class _KerasTunerStrategy:
         limit = deadline.max_trials or UNBOUNDED_TRIALS
         reserve = self.reserve_s
         recorded: list[Trial] = []
-        configured_epochs = self.epochs  # Hyperband sets its own per trial (tuner/epochs)
-
-        class Recording(getattr(kt, self.tuner)):  # type: ignore[misc]
-            def on_trial_end(self, trial: Any) -> None:
-                super().on_trial_end(trial)
-                values = dict(trial.hyperparameters.values)
-                epochs = values.get("tuner/epochs", configured_epochs)
-                score = trial.score
-                recorded.append(Trial(
-                    number=len(recorded),
-                    params={k: v for k, v in values.items() if not k.startswith("tuner/")},
-                    cv_scores=[float(score) if score is not None else None],
-                    fit_time_s=0.0, score_time_s=0.0, elapsed_s=deadline.elapsed(),
-                    fidelity={"epochs": int(epochs)} if epochs is not None else None,
-                    info={"trial_id": trial.trial_id, "status": str(trial.status),
-                          "objective": OBJECTIVE}))
-                recorder.record(recorded[-1])
-
+        Recording = _recording(getattr(kt, self.tuner), recorded, recorder, deadline,
+                               self.epochs)
         tuner = Recording(hypermodel, objective=kt.Objective(OBJECTIVE, "max"), seed=seed,
                           executions_per_trial=self.executions_per_trial,
                           directory=str(directory), project_name="run", overwrite=True,
@@ -164,6 +148,30 @@ class _KerasTunerStrategy:
                      "tensorflow": tf.__version__, "keras_tuner": kt.__version__},
             best_estimator=fitted_view(KerasPredictor(best_model, **predictor_args),
                                        "classification", classes))
+
+
+def _recording(base: type, recorded: list[Trial], recorder: TrialRecorder,
+               deadline: Deadline, configured_epochs: int) -> type:
+    """The keras-tuner tuner class ``base``, recording each trial as it ends."""
+
+    class Recording(base):  # type: ignore[misc, valid-type]
+        def on_trial_end(self, trial: Any) -> None:
+            super().on_trial_end(trial)
+            values = dict(trial.hyperparameters.values)
+            # Hyperband sets each trial's own epochs (tuner/epochs)
+            epochs = values.get("tuner/epochs", configured_epochs)
+            score = trial.score
+            recorded.append(Trial(
+                number=len(recorded),
+                params={k: v for k, v in values.items() if not k.startswith("tuner/")},
+                cv_scores=[float(score) if score is not None else None],
+                fit_time_s=0.0, score_time_s=0.0, elapsed_s=deadline.elapsed(),
+                fidelity={"epochs": int(epochs)} if epochs is not None else None,
+                info={"trial_id": trial.trial_id, "status": str(trial.status),
+                      "objective": OBJECTIVE}))
+            recorder.record(recorded[-1])
+
+    return Recording
 
 
 def _hypermodel(problem: Problem) -> tuple[Any, dict[str, Any]]:
