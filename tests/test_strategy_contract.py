@@ -19,9 +19,9 @@ from harness.testing import check_options, check_strategy
 KERAS = ("keras-random", "keras-hyperband", "keras-bayes")
 #: Options and check settings that keep each strategy's check to seconds.
 SETTINGS: dict[str, dict] = {
-    "keras-random": {"epochs": 1, "budget_s": 10.0, "max_trials": 2},
-    "keras-hyperband": {"max_epochs": 2, "budget_s": 10.0, "max_trials": 2},
-    "keras-bayes": {"epochs": 1, "budget_s": 10.0, "max_trials": 2},
+    "keras-random": {"epochs": 1, "budget_s": 8.0, "max_trials": 2},
+    "keras-hyperband": {"max_epochs": 2, "budget_s": 8.0, "max_trials": 2},
+    "keras-bayes": {"epochs": 1, "budget_s": 8.0, "max_trials": 2},
     "autosklearn": {"budget_s": 40.0, "max_trials": 4},  # auto-sklearn needs >= 30 s
     "regularization": {"strengths": 3, "budget_s": 2.0},
 }
@@ -171,3 +171,18 @@ def test_declared_default_must_equal_the_init_default():
 
     with pytest.raises(AssertionError, match=r"declares default 5, __init__ has 3"):
         check_options(Drifted)
+
+
+def test_a_plugins_declared_options_are_checked_when_a_suite_loads(write_suite):
+    from harness.config import load_suite
+    from harness.errors import ConfigError
+
+    path = write_suite("""
+        name: plugin
+        budget: {time_s: 5}
+        datasets: [iris]
+        models: [random_forest]
+        strategies: [{name: "plugin_strategies:SampledSearch", n_points: 0}]
+    """)
+    with pytest.raises(ConfigError, match=r"strategies\[0\]\.n_points: must be >= 1, got 0"):
+        load_suite(path)
