@@ -107,8 +107,10 @@ def check_strategy(strategy_class: type, problem: Problem | None = None, /, *,
     Runs it in this process, in a temporary working folder, on ``problem`` (default: a
     :func:`tiny_problem` for the first of the class's ``model_kinds``): once with no trial
     cap under ``budget_s`` seconds, then (unless the class says ``deterministic = False``)
-    twice with the same ``seed`` and ``max_trials``. Raises AssertionError naming the
-    property that failed.
+    twice with the same ``seed`` and ``max_trials``. ``budget_s``, ``max_trials``,
+    ``slack_s`` (how late a search may return) and ``seed`` are the check's settings; every
+    other keyword is an option of the strategy. Raises AssertionError naming the property
+    that failed.
     """
     check_options(strategy_class)
     for name, value in options.items():
