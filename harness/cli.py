@@ -324,12 +324,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from harness.console import format_table
 
     if args.what == "strategies":
+        from harness.console import format_strategies
         from harness.strategies import STRATEGIES
 
-        rows = [[s.name, s.requires, s.description,
-                 ", ".join(f"{k}={v.default}" for k, v in s.options.items()) or "-"]
-                for s in STRATEGIES.values()]
-        print(format_table(["strategy", "needs", "what it does", "options (default)"], rows))
+        print(format_strategies(STRATEGIES.values()))
     elif args.what == "datasets":
         from harness.datasets import BUILTINS, KERAS_FILES, keras_cache_dir
 

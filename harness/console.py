@@ -111,3 +111,30 @@ def suites_table() -> str:
     return (format_table(["suite", "runs", "budget_s", "at full budget", "description"], rows)
             + "\n\nat full budget: runs x budget_s / jobs, with --jobs at its default here "
               "(cores // n_jobs); runs that end at their trial cap take less")
+
+
+_KIND_TEXT = {"estimator": "scikit-learn models", "keras": "keras models (cnn and lstm)"}
+
+
+def format_strategies(strategies: Iterable[Any], width: int | None = None) -> str:
+    """One block per strategy (a ``StrategyInfo``): name, what it needs and tunes, its
+    description, then a line per option ``name (default X; range or choices): help``."""
+    import shutil
+    import textwrap
+
+    width = width or min(100, shutil.get_terminal_size((100, 24)).columns)
+    blocks = []
+    for s in strategies:
+        tunes = ("chooses its own model" if s.chooses_model else
+                 "tunes " + " and ".join(_KIND_TEXT.get(k, k) for k in s.model_kinds))
+        lines = [textwrap.fill(f"{s.name}: needs {s.requires}; {tunes}", width,
+                               subsequent_indent="    "),
+                 textwrap.fill(s.description, width, initial_indent="  ",
+                               subsequent_indent="  ")]
+        options = s.options
+        lines.append("  options:" if options else "  options: none")
+        lines += [textwrap.fill(option.describe(name), width, initial_indent="    ",
+                                subsequent_indent="        ")
+                  for name, option in options.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

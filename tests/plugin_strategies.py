@@ -6,13 +6,52 @@ import os
 import subprocess
 import sys
 import time
+from typing import ClassVar
 
-from harness.strategies import SearchOutcome, Trial
+from harness.spaces import to_distributions
+from harness.strategies import Option, SearchOutcome, Trial
 
 
 def _trial(number: int, elapsed: float) -> Trial:
     return Trial(number=number, params={"n_estimators": 10 + number}, cv_scores=[0.5, 0.6],
                  fit_time_s=0.01, score_time_s=0.0, elapsed_s=elapsed)
+
+
+class SampledSearch:
+    """Random configurations from the space, cross-validated one at a time.
+
+    The README's example of a strategy of your own: it declares its options and passes
+    ``harness.testing.check_strategy``.
+    """
+
+    name = "sampled"
+    options: ClassVar[dict[str, Option]] = {
+        "n_points": Option((int,), 20, "configurations to draw", minimum=1),
+    }
+
+    def __init__(self, *, n_points: int = 20):
+        self.n_points = n_points
+
+    def search(self, problem, *, deadline, seed, recorder):
+        from sklearn.model_selection import ParameterSampler, cross_val_score
+
+        limit = min(self.n_points, deadline.max_trials or self.n_points)
+        draws = ParameterSampler(to_distributions(problem.space), limit, random_state=seed)
+        best, last_s = None, 0.0
+        for number, params in enumerate(draws):
+            if best is not None and not deadline.allows(last_s):
+                break
+            started = time.time()
+            scores = cross_val_score(problem.make_estimator(params), problem.X, problem.y,
+                                     scoring=problem.scoring, cv=problem.splitter(seed),
+                                     n_jobs=problem.n_jobs)
+            last_s = time.time() - started
+            trial = Trial(number=number, params=params, cv_scores=[float(s) for s in scores],
+                          fit_time_s=last_s, score_time_s=0.0, elapsed_s=deadline.elapsed())
+            recorder.record(trial)
+            if best is None or trial.mean_cv_score > best.mean_cv_score:
+                best = trial
+        return SearchOutcome(best_params=best.params, best_cv_score=best.mean_cv_score)
 
 
 class OverrunStrategy:

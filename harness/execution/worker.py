@@ -40,15 +40,12 @@ def _watch_parent(parent_pid: int) -> None:
 
 def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
     """Run one spec; returns the fields of the result event (status ok)."""
-    import functools
-
     from sklearn.metrics import get_scorer
     from threadpoolctl import threadpool_limits
 
     from harness.datasets import load_split
-    from harness.models import MODELS
     from harness.spaces import parse_space
-    from harness.strategies import Deadline, Problem, resolve_strategy
+    from harness.strategies import Deadline, model_problem, resolve_strategy
     from harness.strategies._protocol import clean_score
 
     threadpool_limits(spec["n_jobs"])
@@ -59,15 +56,13 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
             f"the suite expects {spec['fingerprint']}; refusing to mix results"
         )
     info = resolve_strategy(spec["strategy"])
-    family = MODELS[spec["model"]]
-    make_estimator = functools.partial(_build, family, spec["task"], spec["seed"])
-    problem = Problem(
+    problem = model_problem(
         dataset=spec["dataset"], model=spec["model"], task=spec["task"],
         X=split.X_train, y=split.y_train, space=parse_space(spec["space"]),
-        scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"],
-        make_estimator=make_estimator, data_dir=spec["data_dir"],
-        python=_environment_python(info.environment),
+        scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"], seed=spec["seed"],
+        data_dir=spec["data_dir"], python=_environment_python(info.environment),
     )
+    make_estimator = problem.make_estimator
     strategy = info.create(spec["strategy_options"])
     deadline = Deadline(started_at=spec["started_at"], time_s=spec["time_s"],
                         max_trials=spec["max_trials"])
@@ -115,10 +110,6 @@ def warm_up() -> None:
     import harness.models  # noqa: F401
     import harness.spaces  # noqa: F401
     import harness.strategies  # noqa: F401
-
-
-def _build(family: Any, task: str, seed: int, params: Any) -> Any:
-    return family.build(task, seed=seed, params=params)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.plain import JsonLinesFollower
+from harness.spaces import CategoricalDim, Space
+from harness.strategies._options import Option
 from harness.strategies._protocol import (
     Deadline,
     Problem,
@@ -27,14 +29,40 @@ from harness.strategies._protocol import (
 
 WORKER_SCRIPT = Path(__file__).resolve().parent / "foreign" / "autosklearn_worker.py"
 MIN_TIME_LEFT_S = 30  # auto-sklearn refuses less
+#: auto-sklearn 0.15's classifiers and regressors (its ``__choice__`` of the best pipeline).
+COMPONENTS = {
+    "classification": ("adaboost", "bernoulli_nb", "decision_tree", "extra_trees",
+                       "gaussian_nb", "gradient_boosting", "k_nearest_neighbors", "lda",
+                       "liblinear_svc", "libsvm_svc", "mlp", "multinomial_nb",
+                       "passive_aggressive", "qda", "random_forest", "sgd"),
+    "regression": ("adaboost", "ard_regression", "decision_tree", "extra_trees",
+                   "gaussian_process", "gradient_boosting", "k_nearest_neighbors",
+                   "liblinear_svr", "libsvm_svr", "mlp", "random_forest", "sgd"),
+}
 
 
 class AutoSklearnStrategy:
-    """AutoSklearnClassifier / AutoSklearnRegressor with ``time_left_for_this_task`` = the
-    run's remaining budget minus ``reserve_s`` (or ``time_left_s`` when given)."""
+    """auto-sklearn 0.15 (SMAC + meta-learning + ensembles).
+
+    AutoSklearnClassifier / AutoSklearnRegressor with ``time_left_for_this_task`` = the
+    run's remaining budget minus ``reserve_s`` (or ``time_left_s`` when given).
+    """
 
     name: ClassVar[str] = "autosklearn"
+    requires: ClassVar[str] = ("auto-sklearn in its own Python 3.9 environment, made by "
+                               "`harness env setup autosklearn`")
     environment: ClassVar[str] = "autosklearn"
+    deterministic: ClassVar[bool] = False  # SMAC's time limits decide what is tried
+    options: ClassVar[dict[str, Option]] = {
+        "per_run_time_limit_s": Option((int,), None, "seconds per pipeline (unset: a quarter "
+                                       "of the time left)", minimum=1),
+        "memory_limit_mb": Option((int,), 3072, "memory per pipeline", minimum=256),
+        "reserve_s": Option((float, int), 6.0, "seconds kept for the ensemble and the test "
+                            "score", minimum=0),
+        "ensemble_size": Option((int,), 50, "ensemble selection rounds", minimum=1),
+        "time_left_s": Option((int,), None, "override time_left_for_this_task (unset: the "
+                              "budget minus reserve_s)", minimum=30),
+    }
 
     def __init__(self, *, per_run_time_limit_s: int | None = None, memory_limit_mb: int = 3072,
                  reserve_s: float = 6.0, ensemble_size: int = 50,
@@ -44,6 +72,11 @@ class AutoSklearnStrategy:
         self.reserve_s = reserve_s
         self.ensemble_size = ensemble_size
         self.time_left_s = time_left_s
+
+    def outcome_space(self, problem: Problem) -> Space:
+        """It chooses its own pipeline: the model's ``__choice__``; the rest is its settings."""
+        kind = "classifier" if problem.task == "classification" else "regressor"
+        return {f"{kind}:__choice__": CategoricalDim(COMPONENTS[problem.task])}
 
     def search(self, problem: Problem, *, deadline: Deadline, seed: int,
                recorder: TrialRecorder) -> SearchOutcome:

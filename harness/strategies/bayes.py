@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any, ClassVar
-
-import numpy as np
-from skopt import BayesSearchCV
-from skopt.utils import point_asdict
+from typing import ClassVar
 
 from harness.models import to_pipeline_params
 from harness.spaces import to_skopt
-from harness.strategies._budgeted import BudgetedSearchMixin
+from harness.strategies._options import Option
 from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
 from harness.strategies.sklearn_search import (
     UNBOUNDED_ITER,
@@ -21,44 +16,19 @@ from harness.strategies.sklearn_search import (
 )
 
 
-class BudgetedBayesSearchCV(BudgetedSearchMixin, BayesSearchCV):
-    """BayesSearchCV that survives candidates whose every fit fails.
+class BayesStrategy:
+    """scikit-optimize BayesSearchCV, Gaussian-process surrogate.
 
-    skopt reads the last rows of ``cv_results_`` as the scores of the points it asked
-    for; a failed chunk adds no rows, so such points are told a penalty score instead.
-    NaN scores (some folds failed) get the same penalty, since a GP cannot take NaN.
+    Asks ``n_jobs`` points at a time until the budget ends.
     """
 
-    def _step(
-        self,
-        search_space: Any,
-        optimizer: Any,
-        score_name: Any,
-        evaluate_candidates: Any,
-        n_points: int = 1,
-    ) -> Any:
-        params = optimizer.ask(n_points=n_points)
-        params = [[np.array(v).item() for v in p] for p in params]
-        params_dict = [point_asdict(search_space, p) for p in params]
-        rows_before = self._trial_log.n_rows
-        all_results = evaluate_candidates(params_dict)
-        score_name = score_name or "mean_test_score"
-        new_rows = self._trial_log.n_rows - rows_before
-        scores = (
-            list(all_results[score_name][-new_rows:])
-            if new_rows == len(params)
-            else [math.nan] * len(params)
-        )
-        seen = [float(s) for s in all_results.get(score_name, []) if np.isfinite(s)]
-        penalty = (min(seen) - abs(min(seen)) - 1.0) if seen else -1e6
-        objective = [-(float(s) if np.isfinite(s) else penalty) for s in scores]
-        return optimizer.tell(params, objective), score_name
-
-
-class BayesStrategy:
-    """BayesSearchCV (GP surrogate) asking ``n_jobs`` points at a time until the budget ends."""
-
     name: ClassVar[str] = "bayes"
+    requires: ClassVar[str] = "scikit-optimize"
+    options: ClassVar[dict[str, Option]] = {
+        "n_initial_points": Option((int,), 10, "random points before the GP", minimum=1),
+        "acq_func": Option((str,), "gp_hedge", "acquisition function",
+                           choices=("gp_hedge", "EI", "PI", "LCB")),
+    }
 
     def __init__(self, *, n_initial_points: int = 10, acq_func: str = "gp_hedge"):
         self.n_initial_points = n_initial_points
@@ -67,6 +37,8 @@ class BayesStrategy:
     def search(
         self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
     ) -> SearchOutcome:
+        from harness.strategies._skopt_search import BudgetedBayesSearchCV
+
         search = BudgetedBayesSearchCV(
             problem.make_estimator(None),
             search_spaces=to_pipeline_params(to_skopt(problem.space)),

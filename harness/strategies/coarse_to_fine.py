@@ -6,19 +6,28 @@ import math
 from typing import ClassVar
 
 from harness.spaces import refine, space_to_dict
+from harness.strategies._options import Option
 from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
 from harness.strategies.sklearn_search import random_search
 
 
 class CoarseToFineStrategy:
-    """Spend ``coarse_fraction`` of the budget on the whole space, the rest on a narrower one.
+    """Random search, then a refined random search around the best point.
 
+    ``coarse_fraction`` of the budget goes to the whole space, the rest to a narrower one.
     The fine space keeps ``shrink`` of each numeric range around the coarse best (on the log
     scale for log dimensions), clipped to the original bounds; categoricals are fixed to the
     coarse best's choice.
     """
 
     name: ClassVar[str] = "coarse-to-fine"
+    requires: ClassVar[str] = "scikit-learn"
+    options: ClassVar[dict[str, Option]] = {
+        "coarse_fraction": Option((float, int), 0.5, "budget share of the coarse stage",
+                                  minimum=0.05, maximum=0.95),
+        "shrink": Option((float, int), 0.25, "fraction of each range kept for the fine stage",
+                         minimum=0.01, maximum=1.0),
+    }
 
     def __init__(self, *, coarse_fraction: float = 0.5, shrink: float = 0.25):
         self.coarse_fraction = coarse_fraction

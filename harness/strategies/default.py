@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from harness.strategies._options import Option
 from harness.strategies._protocol import (
     Deadline,
     Problem,
@@ -15,9 +16,14 @@ from harness.strategies._protocol import (
 
 
 class DefaultStrategy:
-    """Evaluate the model's defaults with the suite's CV; the row every report compares to."""
+    """The model's defaults, no tuning (the baseline).
+
+    Evaluates the defaults once with the suite's CV; the row every report compares to.
+    """
 
     name: ClassVar[str] = "default"
+    requires: ClassVar[str] = "scikit-learn"
+    options: ClassVar[dict[str, Option]] = {}
 
     def search(
         self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder

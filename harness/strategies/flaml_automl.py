@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.plain import JsonLinesFollower, to_plain
-from harness.strategies._fitted_view import fitted_view
+from harness.spaces import CategoricalDim, Space
+from harness.strategies._options import Option
 from harness.strategies._protocol import (
     Deadline,
     Problem,
@@ -39,9 +40,15 @@ class _LogTail(threading.Thread):
             time.sleep(0.05)
 
 
+#: FLAML's learners that ``estimator_list`` may name (and ``auto`` chooses from).
+LEARNERS = ("lgbm", "rf", "xgboost", "extra_tree", "xgb_limitdepth", "lrl1", "kneighbor", "sgd")
+
+
 def _scorer_metric(scoring: str) -> Any:
     """A FLAML custom metric that is the scikit-learn scorer, as a loss (its negative)."""
     from sklearn.metrics import get_scorer
+
+    from harness.strategies._fitted_view import fitted_view
 
     scorer = get_scorer(scoring)
 
@@ -56,18 +63,37 @@ def _scorer_metric(scoring: str) -> Any:
 
 
 class FlamlStrategy:
-    """FLAML ``AutoML.fit`` with the suite's metric (as a custom metric), CV folds, seed and
-    cores; its trial log (``log_type="all"``) is followed and recorded trial by trial."""
+    """FLAML AutoML (cost-frugal search over lgbm, xgboost, rf, ...).
+
+    ``AutoML.fit`` with the suite's metric (as a custom metric), CV folds, seed and cores;
+    its trial log (``log_type="all"``) is followed and recorded trial by trial. FLAML picks
+    the learner itself, and its choices depend on measured fit times (not repeatable).
+    """
 
     name: ClassVar[str] = "flaml"
+    requires: ClassVar[str] = "flaml[automl]"
+    deterministic: ClassVar[bool] = False
+    options: ClassVar[dict[str, Option]] = {
+        "estimator_list": Option((list, str), "auto", "FLAML learners to search",
+                                 choices=("auto",), item_choices=LEARNERS),
+        "reserve_fraction": Option((float, int), 0.15, "budget share kept for the final "
+                                   "retrain", minimum=0.0, maximum=0.9),
+    }
 
     def __init__(self, *, estimator_list: list[str] | str = "auto", reserve_fraction: float = 0.15):
         self.estimator_list = estimator_list
         self.reserve_fraction = reserve_fraction
 
+    def outcome_space(self, problem: Problem) -> Space:
+        """It chooses its own model: ``learner``, the rest are that learner's settings."""
+        learners = LEARNERS if self.estimator_list == "auto" else self.estimator_list
+        return {"learner": CategoricalDim(tuple(learners))}
+
     def search(self, problem: Problem, *, deadline: Deadline, seed: int,
                recorder: TrialRecorder) -> SearchOutcome:
         from flaml import AutoML
+
+        from harness.strategies._fitted_view import fitted_view
 
         remaining = deadline.remaining()
         time_budget = max(1.0, remaining * (1 - self.reserve_fraction) - 1.0)

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.strategies._fitted_view import fitted_view
+from harness.strategies._options import Option
 from harness.strategies._protocol import Deadline, Problem, SearchOutcome, Trial, TrialRecorder
 
 UNBOUNDED_TRIALS = 10_000
@@ -61,28 +61,37 @@ def _deadline_callback(deadline: Deadline, reserve_s: float) -> Any:
     return StopAtDeadline()
 
 
+#: What every keras-tuner strategy accepts; each class adds its own epochs options.
+COMMON_OPTIONS = {
+    "executions_per_trial": Option((int,), 1, "fits per trial, averaged", minimum=1),
+    "batch_size": Option((int,), 32, "mini-batch size", minimum=1),
+    "validation_split": Option((float,), 0.2, "share of the train part held for validation",
+                               minimum=0.05, maximum=0.5),
+    "keep_artifacts": Option((bool,), False, "keep the tuner directory in the run folder"),
+    "reserve_s": Option((float, int), 3.0, "seconds kept to score the best model", minimum=0),
+}
+
+
 class _KerasTunerStrategy:
-    """Shared by the three keras-tuner strategies; subclasses name the tuner."""
+    """Shared by the three keras-tuner strategies; subclasses name the tuner and its epochs."""
 
     name: ClassVar[str] = ""
+    requires: ClassVar[str] = "tensorflow + keras-tuner"
     model_kinds: ClassVar[tuple[str, ...]] = ("keras",)
     tuner: ClassVar[str] = ""
+    options: ClassVar[dict[str, Option]] = COMMON_OPTIONS
 
-    def __init__(self, *, epochs: int = 3, executions_per_trial: int = 1, batch_size: int = 32,
+    def __init__(self, *, executions_per_trial: int = 1, batch_size: int = 32,
                  validation_split: float = 0.2, keep_artifacts: bool = False,
-                 max_epochs: int = 10, factor: int = 3, reserve_s: float = 3.0):
-        self.epochs = epochs
+                 reserve_s: float = 3.0):
         self.executions_per_trial = executions_per_trial
         self.batch_size = batch_size
         self.validation_split = validation_split
         self.keep_artifacts = keep_artifacts
-        self.max_epochs = max_epochs
-        self.factor = factor
         self.reserve_s = reserve_s
+        self.epochs = 1  # set by the subclass: epochs per trial (Hyperband's most)
 
     def _tuner_kwargs(self, max_trials: int) -> dict[str, Any]:
-        if self.tuner == "Hyperband":
-            return {"max_epochs": self.max_epochs, "factor": self.factor}
         return {"max_trials": max_trials}
 
     def search(self, problem: Problem, *, deadline: Deadline, seed: int,
@@ -91,6 +100,8 @@ class _KerasTunerStrategy:
         import keras
         import keras_tuner as kt
         import tensorflow as tf
+
+        from harness.strategies._fitted_view import fitted_view
 
         tf.config.threading.set_intra_op_parallelism_threads(problem.n_jobs)
         tf.config.threading.set_inter_op_parallelism_threads(problem.n_jobs)
@@ -102,24 +113,8 @@ class _KerasTunerStrategy:
         limit = deadline.max_trials or UNBOUNDED_TRIALS
         reserve = self.reserve_s
         recorded: list[Trial] = []
-        configured_epochs = self.epochs  # Hyperband sets its own per trial (tuner/epochs)
-
-        class Recording(getattr(kt, self.tuner)):  # type: ignore[misc]
-            def on_trial_end(self, trial: Any) -> None:
-                super().on_trial_end(trial)
-                values = dict(trial.hyperparameters.values)
-                epochs = values.get("tuner/epochs", configured_epochs)
-                score = trial.score
-                recorded.append(Trial(
-                    number=len(recorded),
-                    params={k: v for k, v in values.items() if not k.startswith("tuner/")},
-                    cv_scores=[float(score) if score is not None else None],
-                    fit_time_s=0.0, score_time_s=0.0, elapsed_s=deadline.elapsed(),
-                    fidelity={"epochs": int(epochs)} if epochs is not None else None,
-                    info={"trial_id": trial.trial_id, "status": str(trial.status),
-                          "objective": OBJECTIVE}))
-                recorder.record(recorded[-1])
-
+        Recording = _recording(getattr(kt, self.tuner), recorded, recorder, deadline,
+                               self.epochs)
         tuner = Recording(hypermodel, objective=kt.Objective(OBJECTIVE, "max"), seed=seed,
                           executions_per_trial=self.executions_per_trial,
                           directory=str(directory), project_name="run", overwrite=True,
@@ -155,6 +150,30 @@ class _KerasTunerStrategy:
                                        "classification", classes))
 
 
+def _recording(base: type, recorded: list[Trial], recorder: TrialRecorder,
+               deadline: Deadline, configured_epochs: int) -> type:
+    """The keras-tuner tuner class ``base``, recording each trial as it ends."""
+
+    class Recording(base):  # type: ignore[misc, valid-type]
+        def on_trial_end(self, trial: Any) -> None:
+            super().on_trial_end(trial)
+            values = dict(trial.hyperparameters.values)
+            # Hyperband sets each trial's own epochs (tuner/epochs)
+            epochs = values.get("tuner/epochs", configured_epochs)
+            score = trial.score
+            recorded.append(Trial(
+                number=len(recorded),
+                params={k: v for k, v in values.items() if not k.startswith("tuner/")},
+                cv_scores=[float(score) if score is not None else None],
+                fit_time_s=0.0, score_time_s=0.0, elapsed_s=deadline.elapsed(),
+                fidelity={"epochs": int(epochs)} if epochs is not None else None,
+                info={"trial_id": trial.trial_id, "status": str(trial.status),
+                      "objective": OBJECTIVE}))
+            recorder.record(recorded[-1])
+
+    return Recording
+
+
 def _hypermodel(problem: Problem) -> tuple[Any, dict[str, Any]]:
     from harness.datasets import vocabulary_size
     from harness.hypermodels import build_cnn, build_lstm
@@ -172,7 +191,22 @@ def _hypermodel(problem: Problem) -> tuple[Any, dict[str, Any]]:
             {"binary": True, "vocabulary": vocabulary})
 
 
-class KerasRandomStrategy(_KerasTunerStrategy):
+class _FixedEpochsStrategy(_KerasTunerStrategy):
+    """A tuner that trains every trial for the same ``epochs``."""
+
+    options: ClassVar[dict[str, Option]] = {
+        "epochs": Option((int,), 3, "epochs per trial", minimum=1), **COMMON_OPTIONS}
+
+    def __init__(self, *, epochs: int = 3, executions_per_trial: int = 1, batch_size: int = 32,
+                 validation_split: float = 0.2, keep_artifacts: bool = False,
+                 reserve_s: float = 3.0):
+        super().__init__(executions_per_trial=executions_per_trial, batch_size=batch_size,
+                         validation_split=validation_split, keep_artifacts=keep_artifacts,
+                         reserve_s=reserve_s)
+        self.epochs = epochs
+
+
+class KerasRandomStrategy(_FixedEpochsStrategy):
     """keras-tuner RandomSearch."""
 
     name: ClassVar[str] = "keras-random"
@@ -184,9 +218,26 @@ class KerasHyperbandStrategy(_KerasTunerStrategy):
 
     name: ClassVar[str] = "keras-hyperband"
     tuner: ClassVar[str] = "Hyperband"
+    options: ClassVar[dict[str, Option]] = {
+        "max_epochs": Option((int,), 10, "most epochs of a trial", minimum=1),
+        "factor": Option((int,), 3, "reduction factor between brackets", minimum=2),
+        **COMMON_OPTIONS}
+
+    def __init__(self, *, max_epochs: int = 10, factor: int = 3, executions_per_trial: int = 1,
+                 batch_size: int = 32, validation_split: float = 0.2,
+                 keep_artifacts: bool = False, reserve_s: float = 3.0):
+        super().__init__(executions_per_trial=executions_per_trial, batch_size=batch_size,
+                         validation_split=validation_split, keep_artifacts=keep_artifacts,
+                         reserve_s=reserve_s)
+        self.max_epochs = max_epochs
+        self.factor = factor
+        self.epochs = max_epochs  # Hyperband sets each trial's own (tuner/epochs)
+
+    def _tuner_kwargs(self, max_trials: int) -> dict[str, Any]:
+        return {"max_epochs": self.max_epochs, "factor": self.factor}
 
 
-class KerasBayesStrategy(_KerasTunerStrategy):
+class KerasBayesStrategy(_FixedEpochsStrategy):
     """keras-tuner BayesianOptimization (Gaussian process)."""
 
     name: ClassVar[str] = "keras-bayes"

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.spaces import CategoricalDim, Space
+from harness.strategies._options import Option
 from harness.strategies._protocol import (
     Deadline,
     Problem,
@@ -84,9 +86,24 @@ def _nonzero(estimator: Any) -> tuple[int, int]:
 
 
 class RegularizationStrategy:
-    """Penalty kind x strength on linear models; best by CV score only."""
+    """Penalty kind (none, L2, L1, elastic net) x strength on linear models.
+
+    It chooses its own (linear) model; the best configuration is chosen by CV score only.
+    """
 
     name: ClassVar[str] = "regularization"
+    requires: ClassVar[str] = "scikit-learn"
+    options: ClassVar[dict[str, Option]] = {
+        "penalties": Option((list,), None, "penalty kinds to compare (unset: all four)",
+                            item_choices=PENALTIES),
+        "strengths": Option((int, list), 9, "a count (log-spaced over strength_range) or a "
+                            "list of C / alpha values", minimum=1),
+        "strength_range": Option((list,), None, "[low, high] of C or alpha (unset: 1e-4 to "
+                                 "1e4 for C, 1e-4 to 1e2 for alpha)"),
+        "l1_ratios": Option((list,), None, "elastic-net mixes (unset: 0.2, 0.5, 0.8)"),
+        "max_iter": Option((int,), 1000, "solver iterations", minimum=1),
+        "scale": Option((bool,), True, "standardize features first"),
+    }
 
     def __init__(self, *, penalties: list[str] | None = None, strengths: int | list[float] = 9,
                  strength_range: list[float] | None = None, l1_ratios: list[float] | None = None,
@@ -104,6 +121,13 @@ class RegularizationStrategy:
         low, high = self.strength_range or ([1e-4, 1e4] if task == "classification"
                                             else [1e-4, 1e2])
         return [float(v) for v in np.geomspace(low, high, self.strengths)]
+
+    def outcome_space(self, problem: Problem) -> Space:
+        """The configurations it compares: ``penalty``, ``C`` or ``alpha``, ``l1_ratio``."""
+        key = "C" if problem.task == "classification" else "alpha"
+        return {"penalty": CategoricalDim(tuple(self.penalties)),
+                key: CategoricalDim(tuple(self._strengths(problem.task))),
+                "l1_ratio": CategoricalDim(tuple(self.l1_ratios))}
 
     def search(self, problem: Problem, *, deadline: Deadline, seed: int,
                recorder: TrialRecorder) -> SearchOutcome:

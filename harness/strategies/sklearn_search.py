@@ -5,28 +5,14 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar
 
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-from sklearn.model_selection import GridSearchCV, HalvingRandomSearchCV, RandomizedSearchCV
-
 from harness.models import to_pipeline_params
 from harness.spaces import Space, to_distributions, to_grid
-from harness.strategies._budgeted import BudgetedSearchMixin, TrialLog
+from harness.strategies._budgeted import TrialLog
+from harness.strategies._options import Option
 from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
 
 #: Upper bound on sampled candidates when only the clock limits a random search.
 UNBOUNDED_ITER = 100_000
-
-
-class BudgetedGridSearchCV(BudgetedSearchMixin, GridSearchCV):
-    """GridSearchCV that stops at the budget and records each candidate as a trial."""
-
-
-class BudgetedRandomizedSearchCV(BudgetedSearchMixin, RandomizedSearchCV):
-    """RandomizedSearchCV that stops at the budget and records each candidate as a trial."""
-
-
-class BudgetedHalvingRandomSearchCV(BudgetedSearchMixin, HalvingRandomSearchCV):
-    """HalvingRandomSearchCV that stops at the budget and records each candidate as a trial."""
 
 
 def search_kwargs(problem: Problem, seed: int) -> dict[str, Any]:
@@ -71,9 +57,13 @@ def outcome_from_search(search: Any, log: TrialLog, **details: Any) -> SearchOut
 
 
 class GridStrategy:
-    """GridSearchCV over ``points`` values per numeric dimension."""
+    """GridSearchCV over a grid made from the space (``points`` values per numeric dimension)."""
 
     name: ClassVar[str] = "grid"
+    requires: ClassVar[str] = "scikit-learn"
+    options: ClassVar[dict[str, Option]] = {
+        "points": Option((int,), 3, "values per numeric dimension", minimum=1),
+    }
 
     def __init__(self, *, points: int = 3):
         self.points = points
@@ -81,6 +71,8 @@ class GridStrategy:
     def search(
         self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
     ) -> SearchOutcome:
+        from harness.strategies._searchcv import BudgetedGridSearchCV
+
         grid = to_pipeline_params(to_grid(problem.space, points=self.points))
         search = BudgetedGridSearchCV(
             problem.make_estimator(None),
@@ -100,6 +92,11 @@ class RandomStrategy:
     """RandomizedSearchCV drawing from scipy.stats distributions until the budget ends."""
 
     name: ClassVar[str] = "random"
+    requires: ClassVar[str] = "scikit-learn"
+    options: ClassVar[dict[str, Option]] = {
+        "n_iter": Option((int,), None, "candidates to draw (unset: until the budget or "
+                         "max_trials ends)", minimum=1),
+    }
 
     def __init__(self, *, n_iter: int | None = None):
         self.n_iter = n_iter
@@ -130,6 +127,8 @@ def random_search(
     start_number: int = 0,
 ) -> tuple[Any, TrialLog]:
     """A budgeted random search over ``space``; returns the fitted search and its trial log."""
+    from harness.strategies._searchcv import BudgetedRandomizedSearchCV
+
     limit = n_iter or deadline.max_trials or UNBOUNDED_ITER
     search = BudgetedRandomizedSearchCV(
         problem.make_estimator(None),
@@ -149,9 +148,21 @@ def random_search(
 
 
 class HalvingStrategy:
-    """HalvingRandomSearchCV: many candidates on few samples, the best on more (``factor``)."""
+    """HalvingRandomSearchCV (successive halving over n_samples).
+
+    Many candidates on few samples, the best ``1/factor`` of them on ``factor`` times more.
+    """
 
     name: ClassVar[str] = "halving"
+    requires: ClassVar[str] = "scikit-learn"
+    options: ClassVar[dict[str, Option]] = {
+        "factor": Option((int,), 3, "elimination factor", minimum=2),
+        "n_candidates": Option((int, str), "exhaust", "first-round candidates (exhaust: as "
+                               "many as the samples allow)", minimum=1, choices=("exhaust",)),
+        "min_resources": Option((int, str), "auto", "first-round samples (auto: 20 per CV "
+                                "test fold, at most a third of the train part)", minimum=1,
+                                choices=("auto", "smallest", "exhaust")),
+    }
 
     def __init__(
         self,
@@ -176,6 +187,8 @@ class HalvingStrategy:
     def search(
         self, problem: Problem, *, deadline: Deadline, seed: int, recorder: TrialRecorder
     ) -> SearchOutcome:
+        from harness.strategies._searchcv import BudgetedHalvingRandomSearchCV
+
         search = BudgetedHalvingRandomSearchCV(
             problem.make_estimator(None),
             to_pipeline_params(to_distributions(problem.space)),

@@ -1,0 +1,30 @@
+"""The :class:`Problem` of a dataset's train part and a model family, built one way for the
+worker and for ``harness.testing``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from harness.spaces import Space
+from harness.strategies._protocol import Problem
+
+
+def model_problem(*, dataset: str, model: str, task: str, X: np.ndarray, y: np.ndarray,
+                  space: Space, scoring: str, cv: int, n_jobs: int, seed: int,
+                  data_dir: str | None = None, python: str | None = None) -> Problem:
+    """The problem a strategy searches: its ``make_estimator`` builds the model family's
+    pipeline for ``task``, seeded with the run's ``seed``, with the given params set."""
+    from harness.models import MODELS
+
+    return Problem(dataset=dataset, model=model, task=task, X=X, y=y, space=space,
+                   scoring=scoring, cv=cv, n_jobs=n_jobs,
+                   make_estimator=functools.partial(_build, MODELS[model], task, seed),
+                   data_dir=data_dir, python=python)
+
+
+def _build(family: Any, task: str, seed: int, params: Mapping[str, Any] | None) -> Any:
+    return family.build(task, seed=seed, params=params)
