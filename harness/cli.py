@@ -49,13 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
                           "this machine (overrides the suite's executor)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-report", action="store_true", help="do not write the HTML report")
-    _report_args(run)
+    _report_args(run, learning_help="do not compute the learning curve of each run's best "
+                                    "configuration (the worker fits it after the run's budget, "
+                                    "not charged to the run); run keys stay the same")
 
     report = sub.add_parser("report", help="write the HTML report of a suite from the store")
     report.add_argument("--suite", default=None,
                         help="suite name as stored (default: the suite run last)")
     _db_arg(report)
-    _report_args(report)
+    _report_args(report, learning_help="leave the learning-curve section out (the curves are "
+                                       "stored with the runs; writing a report fits no model)")
 
     compare = sub.add_parser(
         "compare", help="compare two rounds of a suite; exit 1 on a regression with "
@@ -117,12 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_args(parser: argparse.ArgumentParser) -> None:
+def _report_args(parser: argparse.ArgumentParser, *, learning_help: str) -> None:
     parser.add_argument("--out", type=Path, default=Path("reports"),
                         help="reports folder; the report goes to OUT/<suite>/index.html "
                              "(default: reports)")
-    parser.add_argument("--no-learning-curves", action="store_true",
-                        help="skip the learning curves (they refit each best model)")
+    parser.add_argument("--no-learning-curves", action="store_true", help=learning_help)
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -161,7 +163,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                             dry_run=args.dry_run, rerun_failed=args.rerun_failed,
                             progress=not args.quiet and not args.dry_run,
                             keep_run_dirs=args.keep_run_dirs, fork_workers=not args.no_fork,
-                            scheduler=args.scheduler, round=args.round)
+                            scheduler=args.scheduler, round=args.round,
+                            learning_curves=not args.no_learning_curves)
     except KeyboardInterrupt:
         print("\nharness: interrupted; finished runs are stored. Run the same command again "
               "to resume.", file=sys.stderr)
@@ -185,21 +188,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  {run['status']}: {run['dataset']}/{run['model']}/{run['strategy']}/"
               f"seed={run['seed']} (run {run['id']}): {first_line[0] if first_line else ''}",
               file=sys.stderr)
-    if not args.no_report and outcome.runs:
-        path = _write_report(args, suite.name)
+    if not args.no_report and outcome.runs:  # it says why runs have no learning curve
+        path = _write_report(args, suite.name, learning_curves=True)
         print(f"report: {path}")
     return EXIT_OK if outcome.exit_code == 0 else EXIT_RUN_FAILURES
 
 
-def _write_report(args: argparse.Namespace, suite: str | None) -> Path:
+def _write_report(args: argparse.Namespace, suite: str | None, *, learning_curves: bool
+                  ) -> Path:
     from harness.report import write_report
 
     return write_report(db=args.db, suite=suite, out_dir=args.out,
-                        learning_curves=not args.no_learning_curves)
+                        learning_curves=learning_curves)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    print(f"report: {_write_report(args, args.suite)}")
+    path = _write_report(args, args.suite, learning_curves=not args.no_learning_curves)
+    print(f"report: {path}")
     return EXIT_OK
 
 

@@ -31,7 +31,8 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
                  learning_curves: bool = True) -> Path:
     """Build and write ``<out_dir>/<suite>/index.html`` from the store; returns its path.
 
-    ``suite`` defaults to the suite run most recently.
+    ``suite`` defaults to the suite run most recently. The learning curves are the ones
+    stored with the runs (no model is fitted); ``learning_curves=False`` leaves them out.
     """
     from harness.analysis import load_suite_data
     from harness.analysis.history import round_history
@@ -42,10 +43,7 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
         name = store.suite_name(suite)
         data = load_suite_data(store, name)
         history = round_history(store, name)
-    latest = data.latest or {}
-    base_dir = Path(latest["source"]).parent if latest.get("source") else None
-    html = render_html(build_context(data, base_dir=base_dir, learning_curves=learning_curves,
-                                     history=history))
+    html = render_html(build_context(data, learning_curves=learning_curves, history=history))
     path = out_dir / name / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")
