@@ -24,15 +24,13 @@ MIN_ALLOWANCE_S = 5.0
 ALLOWANCE_SHARE = 0.25  # of the run's time budget
 GRACE_S = 5.0  # past the allowance, the harness kills the worker (one fit may overrun)
 NOT_REQUESTED = "learning curves were not computed for this run (--no-learning-curves)"
+OTHER_MODEL = ("the run's best model is not the problem's model with the best parameters "
+               "(the strategy chose its own pipeline or ensemble)")
 
 
 def allowance_s(time_s: float) -> float:
     """How long a run's learning curve may take: a quarter of its budget, at least 5 s."""
     return max(MIN_ALLOWANCE_S, ALLOWANCE_SHARE * float(time_s))
-
-
-OTHER_MODEL = ("the run's best model is not the problem's model with the best parameters "
-               "(the strategy chose its own pipeline or ensemble)")
 
 
 def skipped_curve(spec: dict[str, Any], best_params: dict[str, Any] | None, *,
