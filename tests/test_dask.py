@@ -63,7 +63,8 @@ def test_local_cluster_gives_the_same_runs_as_the_local_executor(write_suite, tm
         for column in ("n_trials", "best_cv_score", "test_score", "best_params"):
             assert run[column] == mine[key][column], (run["strategy"], column)
         # the Dask workers honour learning_curves=False (and the keys stay the same)
-        assert len(mine[key]["details"]["learning_curve"]["sizes"]) == 5
+        curve = mine[key]["details"]["learning_curve"]
+        assert len(curve.get("sizes", [])) == 5 or curve["skipped"] == "not-best"
         assert run["details"]["learning_curve"]["note"] == NOT_REQUESTED
     trials = {db: load_results(tmp_path / db).trials for db in ("local.db", "dask.db")}
     assert len(trials["local.db"]) == len(trials["dask.db"]) == 20  # 2 x 2 x (1 + 4)
