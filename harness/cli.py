@@ -42,7 +42,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                 progress=not args.quiet and not args.dry_run,
                                 keep_run_dirs=args.keep_run_dirs,
                                 fork_workers=not args.no_fork, scheduler=args.scheduler,
-                                round=args.round)
+                                round=args.round, learning_curves=not args.no_learning_curves)
     except KeyboardInterrupt as exc:
         how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         print(f"\nharness: {how}; finished runs are stored. Run the same command again "
@@ -71,8 +71,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print("harness: no run measured anything: every run was skipped:", file=sys.stderr)
         for reason in outcome.skip_messages:
             print(f"  {reason}", file=sys.stderr)
-    if not args.no_report and outcome.runs:
-        path = _write_report(args, suite.name)
+    if not args.no_report and outcome.runs:  # it says why runs have no learning curve
+        path = _write_report(args, suite.name, learning_curves=True)
         print(f"report: {path}")
     return EXIT_OK if outcome.exit_code == 0 else EXIT_RUN_FAILURES
 
@@ -99,17 +99,20 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _write_report(args: argparse.Namespace, suite: str | None) -> Path:
+def _write_report(args: argparse.Namespace, suite: str | None, *, learning_curves: bool
+                  ) -> Path:
     from harness.report import write_report
 
     return write_report(db=args.db, suite=suite, out_dir=args.out,
-                        learning_curves=not args.no_learning_curves)
+                        learning_curves=learning_curves)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from harness.api import stored_suite_name
 
-    print(f"report: {_write_report(args, stored_suite_name(args.suite))}")
+    path = _write_report(args, stored_suite_name(args.suite),
+                         learning_curves=not args.no_learning_curves)
+    print(f"report: {path}")
     return EXIT_OK
 
 

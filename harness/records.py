@@ -47,6 +47,9 @@ FINISHED_STATUSES: frozenset[RunStatus] = frozenset(
     {RunStatus.OK, *FAILED_STATUSES, RunStatus.SKIPPED})
 
 
+_NOT_KEYED = ("data_dir", "skip_reason", "learning_curves")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One (problem, strategy, seed, budget): everything a worker needs, as plain data."""
@@ -72,16 +75,19 @@ class RunSpec:
     data_dir: str = field(default="", compare=False)
     skip_reason: str = field(default="", compare=False)  # e.g. the dataset file is missing
     round: str = ""  # a label (a night's date) that makes the suite's runs new again
+    # whether the worker computes the best configuration's learning curve after the run
+    learning_curves: bool = field(default=True, compare=False)
 
     @property
     def key(self) -> str:
-        """Hash of what defines the run (everything but where its data is cached).
+        """Hash of what defines the run (everything but where its data is cached, why it is
+        skipped and whether a learning curve is computed after it).
 
         The round is part of the key only when set, so keys of round-less runs stay as they
         were in stores written before rounds existed.
         """
         defining = {k: v for k, v in asdict(self).items()
-                    if k not in ("data_dir", "skip_reason") and (k != "round" or v)}
+                    if k not in _NOT_KEYED and (k != "round" or v)}
         return hashlib.sha256(json.dumps(defining, sort_keys=True, default=str).encode()
                               ).hexdigest()[:20]
 

@@ -7,6 +7,7 @@ a Dask cluster), store each run as it ends, summarize. The only writer of the st
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import tempfile
 import time
@@ -128,7 +129,8 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
               jobs: int | None = None, only: Iterable[str] = (), dry_run: bool = False,
               rerun_failed: bool = False, progress: bool = False,
               keep_run_dirs: bool = False, fork_workers: bool = True,
-              scheduler: str | None = None, round: str | None = None) -> SuiteRun:
+              scheduler: str | None = None, round: str | None = None,
+              learning_curves: bool = True) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
     ``round`` labels a repetition of the suite (``today`` for the UTC date, as a nightly job
@@ -138,8 +140,11 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
     timed-out and memory-out ones). Workers are forked from a warm copy of this process
     unless ``fork_workers`` is False (then each starts a fresh interpreter). ``scheduler``
     (``tcp://HOST:PORT`` or ``local:N``; default: the suite's ``executor``) runs each run
-    as a task on a Dask cluster instead. Raises UserError subclasses for bad input;
-    KeyboardInterrupt cancels the running workers and leaves the store consistent.
+    as a task on a Dask cluster instead. After each run's budget its worker computes the
+    learning curve of the run's best configuration and stores it with the run (not charged
+    to the run); ``learning_curves=False`` skips that (the runs' keys stay the same).
+    Raises UserError subclasses for bad input; KeyboardInterrupt cancels the running
+    workers and leaves the store consistent.
     """
     if scheduler is not None:
         scheduler = parse_scheduler(scheduler)
@@ -159,6 +164,8 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                 keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
         with _cache_dir(db, dry_run=dry_run) as cache_dir:
             specs = select(plan_suite(suite, cache_dir=cache_dir, round=label), filters)
+        if not learning_curves:
+            specs = [dataclasses.replace(s, learning_curves=False) for s in specs]
         return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
                             progress=progress, dask=dask, round=label,
                             local=lambda: LocalExecutor(

@@ -1,7 +1,8 @@
 """Fill a results store with synthetic runs and trials, for report tests and benchmarks.
 
 The runs look like real ones (statuses, scores improving over time, fidelities, errors) but
-no model is fitted; dataset names are made up unless given, so learning curves are skipped.
+no model is fitted; dataset names are made up unless given. Each ``ok`` run stores a made-up
+learning curve, as a worker would.
 """
 
 from __future__ import annotations
@@ -46,13 +47,8 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                     status = statuses[n % len(statuses)]
                     run_rng = np.random.default_rng([d_index, s_index, seed_value])
                     skill = 0.7 + 0.03 * s_index + 0.02 * d_index + shift.get(strategy, 0.0)
-                    spec = RunSpec(suite=suite, dataset=dataset, dataset_options={},
-                                   fingerprint=f"{d_index:016x}", task="classification",
-                                   model=model, space=space, strategy=strategy,
-                                   strategy_options={}, seed=seed_value, metric="accuracy",
-                                   cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
-                                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None,
-                                   round=round)
+                    spec = _spec(suite, dataset, d_index, model, space, strategy, seed_value,
+                                 budget_s, round)
                     trials = _trials(rng, 0 if status == "skipped" else trials_per_run,
                                      skill=skill, params=params, budget_s=budget_s)
                     best = max(trials, key=lambda t: t["mean_cv_score"], default=None)
@@ -68,6 +64,8 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                                           * rng.normal(1.0, 0.03)),
                         cpu_time_s=float(budget_s * run_rng.uniform(0.4, 1.0)),
                         peak_mem_mb=float(run_rng.uniform(100, 400) * rng.normal(1.0, 0.02)),
+                        details={"learning_curve": _learning_curve(skill, run_rng)}
+                        if ok else {},
                         error=None if status == "ok" else f"{status}: synthetic error",
                         host="synthetic", started_at=1.7e9 + n, finished_at=1.7e9 + n + 1)
                     store.save_run(result, suite_id=suite_id, git_commit=git_commit,
@@ -75,6 +73,15 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                     n += 1
         store.finish_suite(suite_id, "finished")
     return n
+
+
+def _spec(suite: str, dataset: str, d_index: int, model: str, space: dict[str, Any],
+          strategy: str, seed: int, budget_s: float, round: str) -> RunSpec:
+    return RunSpec(suite=suite, dataset=dataset, dataset_options={},
+                   fingerprint=f"{d_index:016x}", task="classification", model=model,
+                   space=space, strategy=strategy, strategy_options={}, seed=seed,
+                   metric="accuracy", cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
+                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None, round=round)
 
 
 def _suite_config(suite: str, datasets: Sequence[str], model: str, strategies: Sequence[str],
@@ -102,3 +109,14 @@ def _trials(rng: np.random.Generator, count: int, *, skill: float,
             "score_time_s": 0.01, "elapsed_s": float(times[number]),
             "fidelity": None, "info": {}, "error": None})
     return trials
+
+
+def _learning_curve(skill: float, rng: np.random.Generator) -> dict[str, object]:
+    """A plausible stored learning curve: train scores fall and CV scores rise with size."""
+    sizes = [12, 39, 66, 93, 120]
+    cv = [float(np.clip(skill - 0.2 * (1 - i / 4) + rng.normal(0, 0.01), 0, 1))
+          for i in range(5)]
+    return {"sizes": sizes, "train_mean": [min(1.0, c + 0.15 - 0.02 * i)
+                                           for i, c in enumerate(cv)],
+            "train_std": [0.01] * 5, "cv_mean": cv, "cv_std": [0.04] * 5,
+            "metric": "accuracy"}

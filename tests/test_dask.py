@@ -18,6 +18,7 @@ from harness.api import load_results, run_suite
 from harness.config import load_suite
 from harness.errors import ConfigError
 from harness.execution.dask_executor import DaskExecutor
+from harness.execution.learning_curve import NOT_REQUESTED
 from harness.plan import plan_suite
 
 SUITE = """
@@ -48,7 +49,7 @@ def _host_cache(monkeypatch, tmp_path):
 def test_local_cluster_gives_the_same_runs_as_the_local_executor(write_suite, tmp_path):
     path = write_suite(suite_text())
     local = run_suite(path, db=tmp_path / "local.db", jobs=2)
-    dask = run_suite(path, db=tmp_path / "dask.db", scheduler="local:2")
+    dask = run_suite(path, db=tmp_path / "dask.db", scheduler="local:2", learning_curves=False)
     assert local.exit_code == 0 and dask.exit_code == 0
     assert len(dask.runs) == 8
 
@@ -61,6 +62,10 @@ def test_local_cluster_gives_the_same_runs_as_the_local_executor(write_suite, tm
         assert run["status"] == "ok" and run["attempts"] == 1 and run["host"]
         for column in ("n_trials", "best_cv_score", "test_score", "best_params"):
             assert run[column] == mine[key][column], (run["strategy"], column)
+        # the Dask workers honour learning_curves=False (and the keys stay the same)
+        curve = mine[key]["details"]["learning_curve"]
+        assert len(curve.get("sizes", [])) == 5 or curve["skipped"] == "not-best"
+        assert run["details"]["learning_curve"]["note"] == NOT_REQUESTED
     trials = {db: load_results(tmp_path / db).trials for db in ("local.db", "dask.db")}
     assert len(trials["local.db"]) == len(trials["dask.db"]) == 20  # 2 x 2 x (1 + 4)
     with sqlite3.connect(tmp_path / "dask.db") as conn:

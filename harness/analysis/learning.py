@@ -1,18 +1,27 @@
-"""Learning curve of each problem's best configuration (scikit-learn ``learning_curve``)."""
+"""Learning curve of each problem's best configuration, as its run stored it.
+
+The worker computes the curve after the run's budget (``harness.execution.learning_curve``)
+and the run stores it in ``details["learning_curve"]``; this module only picks the run and
+reads it, so writing a report never fits a model.
+"""
 
 from __future__ import annotations
 
-import warnings
+import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+
+PREDATES = ("the best run was stored by a harness version that did not compute learning "
+            "curves with each run")
 
 
 @dataclass(frozen=True)
 class LearningCurve:
+    """Train and CV score (mean and std over folds, NaN where every fold failed) against
+    training-set size; ``note`` says why there is no curve."""
+
     problem: str
     strategy: str
     params: dict[str, Any]
@@ -25,65 +34,36 @@ class LearningCurve:
     note: str | None = None
 
 
-def _train_part(spec: dict[str, Any], base_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
-    from harness.datasets import load_dataset, load_split, split_dataset
-    from harness.errors import DatasetError
-
-    data_dir = Path(spec.get("data_dir") or "")
-    if (data_dir / "meta.json").exists():
-        meta, split = load_split(data_dir)
-        if meta["fingerprint"] == spec["fingerprint"]:
-            return split.X_train, split.y_train
-    dataset = load_dataset(spec["dataset"], spec.get("dataset_options"), base_dir=base_dir)
-    if dataset.fingerprint != spec["fingerprint"]:
-        raise DatasetError(spec["dataset"], "its data here differ from the data of the runs "
-                                            f"(fingerprint {dataset.fingerprint}, runs "
-                                            f"{spec['fingerprint']})")
-    split = split_dataset(dataset, test_size=spec["test_size"])
-    return split.X_train, split.y_train
-
-
-def learning_curve_of_best(runs: pd.DataFrame, problem: str, *, base_dir: Path | None = None,
-                           points: int = 5) -> LearningCurve:
-    """Train and CV score against training-set size for the best run's configuration."""
-    from sklearn.model_selection import learning_curve
-
-    from harness.errors import UserError
-    from harness.models import MODELS
-    from harness.strategies._protocol import cv_splitter
-
+def learning_curve_of_best(runs: pd.DataFrame, problem: str) -> LearningCurve:
+    """The stored learning curve of the problem's best ``ok`` run (by best CV score) of the
+    problem's own model (runs whose best model was a pipeline or ensemble of the strategy's
+    own choosing are left out), or a note saying why there is none."""
     scored = runs[(runs["problem"] == problem) & (runs["status"] == "ok")
                   & runs["best_cv_score"].notna()]
-    # only configurations of the problem's own model (AutoML picks its own pipelines)
-    own = [set(run["best_params"] or {}) <= set(run["spec"].get("space") or {})
-           for _, run in scored.iterrows()]
+    own = [set(run["best_params"] or {}) <= set((run["spec"] or {}).get("space") or {})
+           and _stored(run).get("skipped") != "other-model" for _, run in scored.iterrows()]
     scored = scored[own] if len(scored) else scored
     if scored.empty:
         return LearningCurve(problem, "", {}, [], [], [], [], [], "",
                              "no successful run of the problem's own model")
-    best = scored.loc[scored["best_cv_score"].idxmax()]
-    spec = best["spec"]
+    has_curve = [bool(_stored(run).get("sizes")) for _, run in scored.iterrows()]
+    best = scored.assign(_curve=has_curve).sort_values(  # of tied runs, one with a curve
+        ["best_cv_score", "_curve"], ascending=False, kind="stable").iloc[0]
     params = dict(best["best_params"] or {})
+    stored = _stored(best)
+    metric = str(best["metric"])
+    if not stored:
+        return LearningCurve(problem, str(best["strategy"]), params, [], [], [], [], [],
+                             metric, PREDATES)
+    if not stored.get("sizes"):
+        return LearningCurve(problem, str(best["strategy"]), params, [], [], [], [], [],
+                             metric, str(stored.get("note") or PREDATES))
+    columns = [[math.nan if v is None else float(v) for v in stored[name]]
+               for name in ("train_mean", "train_std", "cv_mean", "cv_std")]
+    return LearningCurve(problem, str(best["strategy"]), params,
+                         [int(s) for s in stored["sizes"]], *columns,
+                         str(stored.get("metric") or metric))
 
-    def note(text: str) -> LearningCurve:
-        return LearningCurve(problem, best["strategy"], params, [], [], [], [], [],
-                             spec["metric"], text)
 
-    if spec["model"] not in MODELS or MODELS[spec["model"]].kind != "estimator":
-        return note(f"model {spec['model']!r} has no scikit-learn estimator to refit; learning "
-                    "curves are drawn for scikit-learn models")
-    try:
-        X, y = _train_part(spec, base_dir)
-    except (UserError, OSError) as exc:
-        return note(f"the dataset is not available here: {exc}")
-    estimator = MODELS[spec["model"]].build(spec["task"], seed=int(spec["seed"]), params=params)
-    with warnings.catch_warnings():  # sizes too small for a configuration score NaN
-        warnings.simplefilter("ignore")
-        sizes, train, test = learning_curve(
-            estimator, X, y, cv=cv_splitter(spec["task"], int(spec["cv"]), int(spec["seed"])),
-            scoring=spec["metric"], train_sizes=np.linspace(0.1, 1.0, points), n_jobs=1,
-            error_score=np.nan)
-        stats = [[float(v) for v in f(a, axis=1)] for a in (train, test)
-                 for f in (np.nanmean, np.nanstd)]  # NaN where every fold failed
-    return LearningCurve(problem, str(best["strategy"]), params, [int(s) for s in sizes],
-                         *stats, spec["metric"])
+def _stored(run: pd.Series) -> dict[str, Any]:
+    return (run["details"] or {}).get("learning_curve") or {}

@@ -26,6 +26,7 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from harness.execution.forkserver import ForkServer
+from harness.execution.learning_curve import BestSoFar
 from harness.execution.process import THREAD_ENV_VARS, pinned_env, run_in_process
 from harness.records import RunResult, RunSpec, RunStatus
 
@@ -33,6 +34,9 @@ MAX_ATTEMPTS = 2  # a run whose Dask worker dies is retried once, then recorded 
 CANCEL_POLL_S = 0.5
 FORKSERVER_PLUGIN = "tuning-harness-forkserver"
 FORKSERVER_WARM_UP_S = 120.0  # after that, runs start fresh interpreters
+# per session: a run gets its learning curve only when it may be its problem's best among
+# the runs this Dask worker process has run (across the cluster, more runs get one)
+_CURVES: dict[str, BestSoFar] = {}
 
 
 class ForkServerPlugin(WorkerPlugin):
@@ -103,8 +107,10 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     forkserver = _forkserver()
     if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
         forkserver.wait_ready(FORKSERVER_WARM_UP_S)
+    curves = _CURVES.setdefault(session, BestSoFar())
     with _cancel_flag(session) as cancel:
-        result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=forkserver)
+        result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=forkserver,
+                                wants_curve=curves.wants_curve)
     if not keep_run_dir:
         shutil.rmtree(run_dir, ignore_errors=True)
     result.spec = spec

@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from harness.execution.forkserver import ForkServer
+from harness.execution.learning_curve import BestSoFar
 from harness.execution.process import run_in_process
 from harness.records import RunResult, RunSpec
 
@@ -33,6 +34,7 @@ class LocalExecutor:
         self.fork_workers = fork_workers and hasattr(os, "fork")
         self._cancel = threading.Event()
         self._forkserver: ForkServer | None = None
+        self._curves = BestSoFar()  # only runs that may be their problem's best get a curve
 
     def run(self, specs: Sequence[RunSpec], *,
             claim: Callable[[RunSpec], bool] | None = None) -> Iterator[RunResult]:
@@ -71,7 +73,8 @@ class LocalExecutor:
     def _run_one(self, spec: RunSpec) -> RunResult:
         # a folder per attempt: never shared with another process, database or retry
         run_dir = self.work_dir / f"{spec.key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        result = run_in_process(spec, run_dir, cancel=self._cancel, forkserver=self._forkserver)
+        result = run_in_process(spec, run_dir, cancel=self._cancel, forkserver=self._forkserver,
+                                wants_curve=self._curves.wants_curve)
         if not self.keep_run_dirs:
             shutil.rmtree(run_dir, ignore_errors=True)
         return result

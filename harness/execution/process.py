@@ -20,10 +20,12 @@ from typing import Any
 
 import psutil
 
+from harness.execution import learning_curve
 from harness.execution.events import read_events
 from harness.execution.forkserver import ExitReport, ForkServer
 from harness.records import RunResult, RunSpec, RunStatus
 
+CurveGate = Callable[[RunSpec, dict[str, Any]], bool]
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "LOKY_MAX_CPU_COUNT")
 POLL_S = 0.1
@@ -121,7 +123,8 @@ def _start_worker(spec: RunSpec, spec_path: Path, events_path: Path, log_path: P
 
 
 def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | None = None,
-                   forkserver: ForkServer | None = None) -> RunResult:
+                   forkserver: ForkServer | None = None,
+                   wants_curve: CurveGate | None = None) -> RunResult:
     """Run ``spec`` in a fresh worker process under its budget; never raises for the run's sake.
 
     The worker is forked from ``forkserver`` when one is given (no interpreter start-up),
@@ -130,6 +133,11 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
 
     Status: ``ok`` or ``failed`` as the worker reported, ``timeout`` when killed at
     ``hard_limit_s``, ``memout`` when over ``memory_mb``, ``interrupted`` on ``cancel``.
+    Wall time, CPU time and peak memory end with the worker's ``result`` event: what the
+    worker does after it (the learning curve) is not charged to the run, and a kill in that
+    phase (past the learning curve's allowance, over the memory limit, on cancel) keeps the
+    run's result, with a note on its learning curve. ``wants_curve(spec, result event)``
+    False stops the worker as its result arrives, instead of letting it compute the curve.
     """
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -141,37 +149,123 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     spec_path = run_dir / "spec.json"
     spec_path.write_text(json.dumps(payload))
     worker = _start_worker(spec, spec_path, events_path, log_path, run_dir, forkserver)
-    monitor = _TreeMonitor(worker.pid)
-    killed_as: RunStatus | None = None
+    watch = _Supervisor(spec, worker.pid, events_path, started_at, cancel, wants_curve)
     while (report := worker.poll()) is None:
-        rss = monitor.sample()
-        elapsed = time.time() - started_at
-        if elapsed > spec.hard_limit_s:
-            killed_as = RunStatus.TIMEOUT
-        elif spec.memory_mb and rss > spec.memory_mb * 2**20:
-            killed_as = RunStatus.MEMOUT
-        elif cancel is not None and cancel.is_set():
-            killed_as = RunStatus.INTERRUPTED
-        if killed_as:
+        if watch.check():
             _kill_group(worker.pid)
             report = worker.wait()  # reap before reading results
             break
         time.sleep(POLL_S)
     _kill_group(worker.pid)  # stragglers (e.g. loky workers) of a worker that has exited
-    wall = time.time() - started_at
-    result = RunResult(
-        spec=spec, status=RunStatus.FAILED, started_at=started_at, finished_at=time.time(),
-        wall_time_s=wall, cpu_time_s=max(report.cpu_s, sum(monitor.cpu.values())),
-        peak_mem_mb=max(monitor.peak_rss, report.maxrss_kb * 1024) / 2**20,
-    )
-    _apply_events(result, read_events(events_path), killed_as, report.returncode, log_path)
+    result = RunResult(spec=spec, status=RunStatus.FAILED, started_at=started_at)
+    watch.charge(result, report)
+    _apply_events(result, read_events(events_path), watch.killed_as, report.returncode,
+                  log_path)
     return result
 
 
-def _apply_events(result: RunResult, events: list[dict[str, Any]],
-                  killed_as: RunStatus | None,
+class _Supervisor:
+    """Watches a running worker: its process tree's memory and CPU, its limits, and the
+    moment its ``result`` event arrives (after which only the learning-curve limit holds)."""
+
+    def __init__(self, spec: RunSpec, pid: int, events_path: Path, started_at: float,
+                 cancel: threading.Event | None, wants_curve: CurveGate | None):
+        self.spec, self.started_at, self.cancel = spec, started_at, cancel
+        self.wants_curve = wants_curve
+        self.monitor = _TreeMonitor(pid)
+        self.results = _ResultWatch(events_path)
+        self.killed_as: str | None = None
+        self.result_seen_at: float | None = None
+        self.usage_at_result = (0.0, 0)  # (CPU s, peak RSS) of the tree before the result
+
+    def check(self) -> bool:
+        """Sample the worker once; True when it must be killed (``killed_as`` says why)."""
+        if self.result_seen_at is None and (final := self.results.check()) is not None:
+            # the last sample was taken before the worker wrote its result
+            self.result_seen_at = time.time()
+            self.usage_at_result = (sum(self.monitor.cpu.values()), self.monitor.peak_rss)
+            if self.wants_curve is not None and final.get("status") == "ok" \
+                    and not self.wants_curve(self.spec, final):
+                self.killed_as = "not-best"
+                return True
+        rss = self.monitor.sample()
+        if self.result_seen_at is None:
+            over_time = time.time() - self.started_at > self.spec.hard_limit_s
+        else:
+            over_time = time.time() - self.result_seen_at > post_result_limit_s(self.spec)
+        if over_time:
+            self.killed_as = "timeout"
+        elif self.spec.memory_mb and rss > self.spec.memory_mb * 2**20:
+            self.killed_as = "memout"
+        elif self.cancel is not None and self.cancel.is_set():
+            self.killed_as = "interrupted"
+        return self.killed_as is not None
+
+    def charge(self, result: RunResult, report: ExitReport) -> None:
+        """Set the run's wall time, CPU time and peak memory (up to its result event)."""
+        final = self.results.check()
+        if final is None:
+            now = time.time()
+            result.wall_time_s, result.finished_at = now - self.started_at, now
+            result.cpu_time_s = max(report.cpu_s, sum(self.monitor.cpu.values()))
+            peak = max(self.monitor.peak_rss, report.maxrss_kb * 1024)
+        else:
+            finished = min(max(float(final.get("finished_at") or 0), self.started_at),
+                           time.time())
+            result.wall_time_s, result.finished_at = finished - self.started_at, finished
+            cpu, rss = self.usage_at_result if self.result_seen_at is not None \
+                else (sum(self.monitor.cpu.values()), self.monitor.peak_rss)  # ended at once
+            result.cpu_time_s = max(float(final.get("cpu_s") or 0), cpu)
+            peak = max(rss, int(final.get("maxrss_kb") or 0) * 1024)
+        result.peak_mem_mb = peak / 2**20
+
+
+def post_result_limit_s(spec: RunSpec) -> float:
+    """How long a worker may go on after its result event (its learning curve's allowance
+    plus a grace) before the harness kills it."""
+    return learning_curve.allowance_s(spec.time_s) + learning_curve.GRACE_S
+
+
+class _ResultWatch:
+    """Notices the worker's ``result`` event while the worker still runs (new bytes only)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._offset = 0
+        self.event: dict[str, Any] | None = None
+
+    def check(self) -> dict[str, Any] | None:
+        """The result event, once the worker has written it."""
+        if self.event is not None or not self.path.exists():
+            return self.event
+        with open(self.path, "rb") as handle:
+            handle.seek(self._offset)
+            data = handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.splitlines():
+            if line.startswith(b'{"event": "result"'):
+                with contextlib.suppress(json.JSONDecodeError):
+                    self.event = json.loads(line)
+        return self.event
+
+
+def _abandoned(spec: RunSpec, killed_as: str) -> dict[str, str]:
+    """The stored ``learning_curve`` of an ok run whose worker was killed after its result."""
+    if killed_as == "not-best":
+        return {"skipped": "not-best", "note": "not computed: when this run ended, another "
+                "run of this problem had a better CV score (the report shows the best run's)"}
+    return {"skipped": "abandoned", "note": "the learning curve was abandoned: " + {
+        "timeout": f"it ran {post_result_limit_s(spec):g} s, past its allowance of "
+                   f"{learning_curve.allowance_s(spec.time_s):g} s",
+        "memout": f"the worker went over the memory limit of {spec.memory_mb or 0:g} MB",
+        "interrupted": "the harness cancelled the worker",
+    }[killed_as]}
+
+
+def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: str | None,
                   returncode: int, log_path: Path) -> None:
-    final = None
+    final = curve = None
     for event in events:
         kind = event.pop("event", None)
         if kind == "trial":
@@ -180,6 +274,8 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]],
             result.host = event.get("host", "")
         elif kind == "result":
             final = event
+        elif kind == "learning_curve":
+            curve = event
     if final is not None:
         result.status = RunStatus(final["status"])
         result.best_params = final.get("best_params")
@@ -187,21 +283,61 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]],
         result.test_score = final.get("test_score")
         result.details = final.get("details") or {}
         result.error = final.get("error")
-        return
-    if killed_as is not None:
-        result.status = killed_as
-        spec = result.spec
-        reason = {
-            RunStatus.TIMEOUT: f"killed at the hard limit of {spec.hard_limit_s:g} s "
-            f"(budget {spec.time_s:g} s + grace)",
-            RunStatus.MEMOUT: f"killed over the memory limit of {spec.memory_mb or 0:g} MB",
-            RunStatus.INTERRUPTED: "cancelled by the harness",
-        }[killed_as]
-        result.error = f"{reason}; {len(result.trials)} trial(s) kept"
+        if curve is None and killed_as is not None and result.status == RunStatus.OK:
+            curve = _abandoned(result.spec, killed_as)
+        if curve is not None:
+            result.details["learning_curve"] = curve
+    elif killed_as is not None:
+        result.status = RunStatus(killed_as)
+        result.error = f"{_kill_reason(result.spec, result.status)}; " \
+                       f"{len(result.trials)} trial(s) kept"
     else:
-        tail = log_path.read_text(errors="replace")[-3000:] if log_path.exists() else ""
-        result.error = (f"worker exited with code {returncode} without a result"
-                        + (f"; its last output:\n{tail}" if tail else ""))
+        result.error = worker_death_message(returncode, log_path)
+    if result.status != RunStatus.OK and result.best_cv_score is None:
+        _best_of_trials(result)  # what the search saw before it failed or was killed
+
+
+def _kill_reason(spec: RunSpec, status: RunStatus) -> str:
+    return {
+        RunStatus.TIMEOUT: f"killed at the hard limit of {spec.hard_limit_s:g} s "
+                           f"(budget {spec.time_s:g} s + grace)",
+        RunStatus.MEMOUT: f"killed over the memory limit of {spec.memory_mb or 0:g} MB",
+        RunStatus.INTERRUPTED: "cancelled by the harness",
+    }[status]
+
+
+def worker_death_message(returncode: int, log_path: Path | None) -> str:
+    """Why a worker ended without a result, for a user: the signal that ended it by name
+    (SIGSEGV, SIGABRT, SIGKILL from the kernel's out-of-memory killer...) and the last lines
+    it wrote."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        cause = _SIGNAL_CAUSES.get(name, "")
+        what = f"the worker was killed by {name}" + (f" ({cause})" if cause else "")
+    else:
+        what = f"the worker exited with code {returncode}"
+    tail = ""
+    if log_path is not None and log_path.exists():
+        lines = log_path.read_text(errors="replace").strip().splitlines()
+        tail = "\n".join(lines[-20:])[-3000:]
+    return f"{what} without a result" + (f"; its last output:\n{tail}" if tail else "")
+
+
+_SIGNAL_CAUSES = {
+    "SIGSEGV": "a segmentation fault: a library it called read memory it may not",
+    "SIGABRT": "it aborted, usually a failed assertion in a compiled library",
+    "SIGBUS": "a bus error in a compiled library",
+    "SIGFPE": "an arithmetic error in a compiled library",
+    "SIGILL": "an illegal instruction: a library built for another CPU",
+    "SIGKILL": "not by the harness: most likely the kernel's out-of-memory killer; see "
+               "`dmesg` or lower budget.memory_mb",
+}
+
+
+def _best_of_trials(result: RunResult) -> None:
     best = max((t for t in result.trials if t.get("mean_cv_score") is not None),
                key=lambda t: t["mean_cv_score"], default=None)
     if best is not None:

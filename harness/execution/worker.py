@@ -5,8 +5,10 @@
 The worker loads the cached split, checks the dataset fingerprint, runs the strategy
 until its deadline, refits the best configuration on the train part, scores it once on
 the held-out test part and writes a ``result`` event. A strategy's exception becomes a
-``failed`` result with the traceback. If the harness that started it dies, the worker
-kills its own process group, so nothing is left spinning.
+``failed`` result with the traceback. After the result (not charged to the run), an ``ok``
+run's best configuration gets its learning curve, sent as a ``learning_curve`` event. If
+the harness that started it dies, the worker kills its own process group, so nothing is
+left spinning.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.execution.events import EventWriter
+from harness.execution.learning_curve import learning_curve_event, skipped_curve
 from harness.records import RunStatus
 
 
@@ -38,8 +41,9 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
-    """Run one spec; returns the fields of the result event (status ok)."""
+def run_spec(spec: dict[str, Any], writer: EventWriter) -> tuple[dict[str, Any], bool]:
+    """Run one spec; returns the fields of the result event (status ok) and whether its best
+    model is the problem's estimator with ``best_params`` (not one scored out of process)."""
     from sklearn.metrics import get_scorer
     from threadpoolctl import threadpool_limits
 
@@ -88,7 +92,8 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> dict[str, Any]:
     if warning_counts:
         details["warnings"] = warning_counts
     return {"status": RunStatus.OK, "best_params": outcome.best_params,
-            "best_cv_score": outcome.best_cv_score, "test_score": test_score, "details": details}
+            "best_cv_score": outcome.best_cv_score, "test_score": test_score,
+            "details": details}, outcome.test_score is None
 
 
 def _environment_python(environment: str | None) -> str | None:
@@ -112,6 +117,17 @@ def warm_up() -> None:
     import harness.strategies  # noqa: F401
 
 
+def _own_usage() -> dict[str, float]:
+    """CPU seconds and peak RSS so far of this process and its ended children (as its parent
+    would see them on reaping it), for the run's costs without what comes after its result."""
+    import resource
+
+    own, children = (resource.getrusage(who)
+                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return {"cpu_s": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+            "maxrss_kb": max(own.ru_maxrss, children.ru_maxrss)}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
@@ -121,12 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     _watch_parent(os.getppid())
     writer = EventWriter(Path(args[1]))
     writer.write("start", pid=os.getpid(), host=os.uname().nodename, started_at=time.time())
+    in_process = False
     try:
-        result = run_spec(spec, writer)
+        result, in_process = run_spec(spec, writer)
     except Exception as exc:  # noqa: BLE001 - any strategy crash is a failed run, not ours
         result = {"status": RunStatus.FAILED, "error": f"{type(exc).__name__}: {exc}\n\n"
                                                f"{traceback.format_exc()}"}
-    writer.write("result", finished_at=time.time(), **result)
+    ok = result["status"] == "ok"
+    skipped = skipped_curve(spec, result["best_params"], in_process=in_process) if ok else None
+    writer.write("result", finished_at=time.time(), **result, **_own_usage(),
+                 learning_curve_follows=ok and skipped is None)
+    if ok:  # after the result: not charged to the run
+        writer.write("learning_curve",
+                     **(skipped or learning_curve_event(spec, result["best_params"])))
     writer.close()
     return 0
 

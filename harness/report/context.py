@@ -3,7 +3,6 @@ data (text, sort keys, marks) and inline SVG charts. Templates only lay it out."
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -38,6 +37,8 @@ from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
 from harness.report.charts.points import gap_svg, pareto_svg, variance_svg
 from harness.report.charts.regularization import validation_curves_svg
+
+LEARNING_HIDDEN = "learning curves are left out of this report (--no-learning-curves)"
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -96,10 +97,7 @@ def _header(data: SuiteData) -> dict[str, Any]:
     }
 
 
-def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir: Path | None,
-             learning_curves: bool) -> dict[str, Any]:
-    runs = data.runs
-    metric = str(runs.loc[runs["problem"] == problem, "metric"].iloc[0])
+def _leaderboard_rows(runs: pd.DataFrame, problem: str) -> list[dict[str, Any]]:
     rows = []
     for row in leaderboard(runs, problem):
         b = row.best
@@ -114,6 +112,14 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
             _cell(str(row.failures), row.failures),
             _cell(str(row.timeouts), row.timeouts),
         ]})
+    return rows
+
+
+def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
+             learning_curves: bool) -> dict[str, Any]:
+    runs = data.runs
+    metric = str(runs.loc[runs["problem"] == problem, "metric"].iloc[0])
+    rows = _leaderboard_rows(runs, problem)
     detail_keys, detail_rows = detail_means(runs, problem)
     curves = anytime_curves(runs, data.traces, problem)
     has_curves = any(any(v is not None for v in c.median) for c in curves.curves)
@@ -122,8 +128,7 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
     spaces = runs.loc[runs["problem"] == problem, "spec"].map(lambda s: set(s.get("space") or {}))
     importance = hyperparameter_importance(data.trials, problem,
                                            space=set().union(*spaces) if len(spaces) else set())
-    learning = learning_curve_of_best(runs, problem, base_dir=base_dir) if learning_curves \
-        else None
+    learning = learning_curve_of_best(runs, problem) if learning_curves else None
     regularization = regularization_summary(data.trials, problem)
     return {
         "name": problem,
@@ -157,8 +162,7 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *, base_dir:
         "surrogate_r2": _num(importance.surrogate_r2, 3),
         "importance_trials": importance.n_trials,
         "learning_svg": learning_svg(learning) if learning and learning.sizes else None,
-        "learning_note": ("learning curves were not computed (--no-learning-curves)"
-                          if learning is None else learning.note),
+        "learning_note": LEARNING_HIDDEN if learning is None else learning.note,
         "learning_of": (f"{learning.strategy}: {learning.params or 'defaults'}"
                         if learning and learning.strategy else ""),
     }
@@ -234,13 +238,13 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
     }
 
 
-def build_context(data: SuiteData, *, base_dir: Path | None = None,
-                  learning_curves: bool = True, history: History | None = None
-                  ) -> dict[str, Any]:
+def build_context(data: SuiteData, *, learning_curves: bool = True,
+                  history: History | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain data and SVG strings (``history``: the
-    suite's earlier rounds, see ``analysis.history.round_history``)."""
+    suite's earlier rounds, see ``analysis.history.round_history``). The learning curves
+    are those stored with the runs; ``learning_curves=False`` leaves them out."""
     colors = color_for(data.strategies)
-    problems = [_problem(data, p, colors, base_dir=base_dir, learning_curves=learning_curves)
+    problems = [_problem(data, p, colors, learning_curves=learning_curves)
                 for p in data.problems]
     gaps = overfitting_gaps(data.runs) if len(data.runs) else []
     recommendations = recommend(data.runs, data.traces) if len(data.runs) else []

@@ -52,7 +52,8 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
                  learning_curves: bool = True) -> Path:
     """Build and write ``<out_dir>/<suite>/index.html`` from the store; returns its path.
 
-    ``suite`` defaults to the suite run most recently.
+    ``suite`` defaults to the suite run most recently. The learning curves are the ones
+    stored with the runs (no model is fitted); ``learning_curves=False`` leaves them out.
     """
     from harness.analysis import load_suite_data
     from harness.analysis.history import round_history
@@ -67,10 +68,7 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
     if folder == out or not folder.is_relative_to(out):  # e.g. a stored suite named '..'
         raise UserError(f"suite name {name!r} would put the report in {folder}, outside "
                         f"--out {out}")
-    latest = data.latest or {}
-    base_dir = Path(latest["source"]).parent if latest.get("source") else None
-    html = render_html(build_context(data, base_dir=base_dir, learning_curves=learning_curves,
-                                     history=history))
+    html = render_html(build_context(data, learning_curves=learning_curves, history=history))
     path = out_dir / name / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")
