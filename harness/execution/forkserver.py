@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.execution.tree import die_with_parent
+
 
 @dataclass(frozen=True)
 class ExitReport:
@@ -74,9 +76,11 @@ class ForkServer:
         """Fork the zygote. Call while the process has no threads of its own running."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
+        harness = os.getpid()
         pid = os.fork()
         if pid == 0:  # zygote
             try:
+                die_with_parent(harness)
                 os.close(req_w)
                 os.close(rep_r)
                 _zygote_loop(req_r, rep_w)
@@ -207,11 +211,13 @@ def _reply(fd: int, data: dict[str, Any]) -> None:
 
 
 def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
+    zygote = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     code = 1
     try:
+        die_with_parent(zygote)
         os.close(req_fd)
         os.close(rep_fd)
         os.setsid()

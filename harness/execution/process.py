@@ -18,11 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from harness.execution import learning_curve
 from harness.execution.events import read_events
 from harness.execution.forkserver import ExitReport, ForkServer
+from harness.execution.tree import TreeMonitor
 from harness.records import RunResult, RunSpec, RunStatus
 
 CurveGate = Callable[[RunSpec, dict[str, Any]], bool]
@@ -40,43 +39,6 @@ def pinned_env(n_jobs: int) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-class _TreeMonitor:
-    """Samples the worker's process tree: peak total RSS and CPU seconds of every member."""
-
-    def __init__(self, pid: int):
-        try:
-            self.root: psutil.Process | None = psutil.Process(pid)
-        except psutil.Error:  # already gone
-            self.root = None
-        self.peak_rss = 0
-        self.cpu: dict[int, float] = {}
-
-    def sample(self) -> int:
-        if self.root is None:
-            return 0
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except psutil.Error:
-            return 0
-        rss = 0
-        for proc in procs:
-            try:
-                with proc.oneshot():
-                    rss += proc.memory_info().rss
-                    times = proc.cpu_times()
-                    self.cpu[proc.pid] = times.user + times.system + getattr(
-                        times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
-            except psutil.Error:
-                continue
-        self.peak_rss = max(self.peak_rss, rss)
-        return rss
-
-
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
 
 
 class _Worker:
@@ -105,6 +67,7 @@ def _start_worker(spec: RunSpec, spec_path: Path, events_path: Path, log_path: P
             return _Worker(pid, lambda: forkserver.poll(request_id))
     import subprocess
 
+    env["HARNESS_PARENT_PID"] = str(os.getpid())  # the worker dies with this process
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "harness.execution.worker", str(spec_path), str(events_path)],
@@ -152,11 +115,13 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     watch = _Supervisor(spec, worker.pid, events_path, started_at, cancel, wants_curve)
     while (report := worker.poll()) is None:
         if watch.check():
-            _kill_group(worker.pid)
+            watch.monitor.kill_all(group=worker.pid)
             report = worker.wait()  # reap before reading results
             break
         time.sleep(POLL_S)
-    _kill_group(worker.pid)  # stragglers (e.g. loky workers) of a worker that has exited
+    # stragglers: loky workers of a worker that has exited, or processes that left its
+    # process group (a new session) -- every descendant ever seen goes
+    watch.monitor.kill_all(group=worker.pid)
     result = RunResult(spec=spec, status=RunStatus.FAILED, started_at=started_at)
     watch.charge(result, report)
     _apply_events(result, read_events(events_path), watch.killed_as, report.returncode,
@@ -172,7 +137,7 @@ class _Supervisor:
                  cancel: threading.Event | None, wants_curve: CurveGate | None):
         self.spec, self.started_at, self.cancel = spec, started_at, cancel
         self.wants_curve = wants_curve
-        self.monitor = _TreeMonitor(pid)
+        self.monitor = TreeMonitor(pid)
         self.results = _ResultWatch(events_path)
         self.killed_as: str | None = None
         self.result_seen_at: float | None = None

@@ -26,6 +26,7 @@ from typing import Any
 
 from harness.execution.events import EventWriter
 from harness.execution.learning_curve import learning_curve_event, skipped_curve
+from harness.execution.tree import die_with_parent
 from harness.records import RunStatus
 
 
@@ -133,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 2:
         print("usage: python -m harness.execution.worker SPEC.json EVENTS.jsonl", file=sys.stderr)
         return 2
+    parent = int(os.environ.get("HARNESS_PARENT_PID") or os.getppid())
+    die_with_parent(parent)  # the kernel ends this worker with the harness, GIL held or not
     spec = json.loads(Path(args[0]).read_text())
-    _watch_parent(os.getppid())
+    _watch_parent(parent)
     writer = EventWriter(Path(args[1]))
     writer.write("start", pid=os.getpid(), host=os.uname().nodename, started_at=time.time())
     in_process = False
