@@ -1,14 +1,14 @@
-"""Several harness processes on one database; suite records of processes that are gone;
-SIGTERM; a night in which every run was skipped."""
+"""Claims on one database, suite records of processes that are gone, and a night in which
+every run was skipped (two and three harnesses on one database, and SIGTERM, are in
+test_faults.py)."""
 
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import default_sigint, process_alive, run_cli
+from conftest import process_alive, run_cli
 
 from harness.claims import ClaimBook, Owner
 from harness.store import ResultStore
@@ -30,26 +30,6 @@ def _harness(db, suite, *extra):
     return subprocess.Popen([sys.executable, "-m", "harness", "run", "--suite", str(suite),
                              "--db", str(db), "--quiet", "--no-report", "--jobs", "1", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def test_three_harnesses_split_one_suite_and_store_each_run_once(write_suite, tmp_path):
-    suite = write_suite(SHORT_RUNS)
-    db = tmp_path / "shared.db"
-    procs = [_harness(db, suite) for _ in range(3)]
-    outputs = [p.communicate(timeout=400) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, out + err
-        assert "error" not in err.lower() and "Traceback" not in err, err
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT key, status FROM runs").fetchall()
-        assert len(rows) == 24 and {s for _, s in rows} == {"ok"}
-        assert len({k for k, _ in rows}) == 24
-        assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
-        suites = conn.execute("SELECT status FROM suites").fetchall()
-        assert [s for (s,) in suites] == ["finished"] * 3
-    executed = [int(out.split(" run(s) executed")[0].rsplit(" ", 1)[-1])
-                for out, _ in outputs]
-    assert sum(executed) == 24  # each run executed by exactly one of them
 
 
 def test_a_claim_whose_process_is_gone_is_taken_over(tmp_path):
@@ -82,23 +62,6 @@ def test_two_databases_in_one_folder_do_not_share_run_folders(write_suite, tmp_p
 
 
 LONG_RUNS = SHORT_RUNS.replace("time_s: 3, max_trials: 2", "time_s: 30")
-
-
-def test_sigterm_is_handled_like_ctrl_c(write_suite, tmp_path):
-    suite = write_suite(LONG_RUNS)
-    db = tmp_path / "t.db"
-    proc = subprocess.Popen([sys.executable, "-m", "harness", "run", "--suite", str(suite),
-                             "--db", str(db), "--quiet", "--no-report", "--jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=default_sigint)
-    time.sleep(8)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, out + err
-    assert "terminated (SIGTERM)" in err and "Traceback" not in err
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT status FROM suites").fetchall() == [("interrupted",)]
-        assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
 
 
 def test_a_running_suite_record_of_a_killed_harness_is_marked_interrupted(write_suite,
