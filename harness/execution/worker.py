@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -103,12 +104,9 @@ def run_spec(spec: dict[str, Any], writer: KeptTrials) -> tuple[dict[str, Any], 
             test_score = clean_score(get_scorer(spec["metric"])(estimator, split.X_test,
                                                                 split.y_test))
         refit_s = time.time() - refit_started
-    warning_counts: dict[str, int] = {}
-    for w in caught:
-        warning_counts[w.category.__name__] = warning_counts.get(w.category.__name__, 0) + 1
     details = {**outcome.details, "search_s": round(search_done, 3), "refit_s": round(refit_s, 3)}
-    if warning_counts:
-        details["warnings"] = warning_counts
+    if caught:
+        details["warnings"] = dict(Counter(w.category.__name__ for w in caught))
     best_cv = full_fidelity_best(outcome.best_params, outcome.best_cv_score, writer.trials)
     if best_cv != outcome.best_cv_score:
         details["best_cv_note"] = ("the strategy's own best CV score was measured at reduced "

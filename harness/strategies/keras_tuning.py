@@ -20,6 +20,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.strategies._keras_tracking import (
+    OBJECTIVE,
+    Tracker,
+    deadline_callback,
+    recording_tuner,
+)
 from harness.strategies._options import Option
 from harness.strategies._protocol import (
     Deadline,
@@ -31,7 +37,6 @@ from harness.strategies._protocol import (
 )
 
 UNBOUNDED_TRIALS = 10_000
-OBJECTIVE = "val_accuracy"
 
 
 class KerasPredictor:
@@ -53,69 +58,6 @@ class KerasPredictor:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
-
-
-def _deadline_callback(deadline: Deadline, reserve_s: float, stopped: list[bool]) -> Any:
-    """A callback that stops training once the deadline minus ``reserve_s`` has passed and
-    then sets ``stopped[0]`` (a trial cut short this way is not at full fidelity). keras-tuner
-    deep-copies callbacks; ``stopped`` lives in the closure, so every copy shares it."""
-    import keras
-
-    class StopAtDeadline(keras.callbacks.Callback):
-        """Stops training once the run's deadline minus the reserve has passed."""
-
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            if deadline.remaining() <= reserve_s:
-                self.model.stop_training = True
-                stopped[0] = True
-
-        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            if deadline.remaining() <= reserve_s and epoch + 1 < self.params.get("epochs", 0):
-                self.model.stop_training = True
-                stopped[0] = True
-
-    return StopAtDeadline()
-
-
-class _Tracker:
-    """What the recording tuner and the strategy share: the recorded trials, whether the
-    running trial was cut at the deadline, and the trials the oracle proposed at random."""
-
-    def __init__(self, recorder: TrialRecorder, deadline: Deadline, full_epochs: int):
-        self.recorder = recorder
-        self.deadline = deadline
-        self.full_epochs = full_epochs
-        self.recorded: list[Trial] = []
-        self.stopped = [False]
-        self.random_ids: set[str] | None = None  # tracked for model-based oracles only
-
-    def record(self, trial: Trial) -> None:
-        self.recorded.append(trial)
-        self.recorder.record(trial)
-
-    def best_full(self) -> Trial | None:
-        """The first of the best-scoring trials at full fidelity, or None."""
-        full = [t for t in self.recorded
-                if t.cv_scores[0] is not None and t.info.get("full_fidelity")]
-        return max(full, key=lambda t: t.cv_scores[0], default=None)
-
-    def track_proposals(self, oracle: Any) -> None:
-        """Note each trial the oracle fills at random (its initial design)."""
-        self.random_ids, fill = set(), oracle._random_populate_space
-        populate, drawn = oracle.populate_space, [False]
-
-        def random_fill(*args: Any, **kwargs: Any) -> Any:
-            drawn[0] = True
-            return fill(*args, **kwargs)
-
-        def noting(trial_id: str) -> dict[str, Any]:
-            drawn[0] = False
-            values = populate(trial_id)
-            if drawn[0] and self.random_ids is not None:
-                self.random_ids.add(trial_id)
-            return values
-
-        oracle._random_populate_space, oracle.populate_space = random_fill, noting
 
 
 #: What every keras-tuner strategy accepts; each class adds its own epochs options.
@@ -172,7 +114,7 @@ class _KerasTunerStrategy:
         hypermodel, predictor_args = _hypermodel(problem)
         directory = Path.cwd() / "keras-tuner"
         started = time.time()
-        tracker = _Tracker(recorder, deadline, self.epochs)
+        tracker = Tracker(recorder, deadline, self.epochs)
         tuner = self._run_tuner(kt, hypermodel, problem, deadline, seed, tracker, directory)
         model, params, best_cv = self._choose(tuner, problem, deadline, tracker)
         details = {"device": device, "n_trials": len(tracker.recorded),
@@ -191,12 +133,12 @@ class _KerasTunerStrategy:
                                        "classification", classes))
 
     def _run_tuner(self, kt: Any, hypermodel: Any, problem: Problem, deadline: Deadline,
-                   seed: int, tracker: _Tracker, directory: Path) -> Any:
+                   seed: int, tracker: Tracker, directory: Path) -> Any:
         """Build the recording tuner and search until the deadline or the trial cap."""
         limit = deadline.max_trials or UNBOUNDED_TRIALS
         if self.multi_fidelity and deadline.max_trials and deadline.max_trials >= 2:
             limit -= 1  # kept for the full-fidelity evaluation
-        Recording = _recording(getattr(kt, self.tuner), tracker)
+        Recording = recording_tuner(getattr(kt, self.tuner), tracker)
         tuner = Recording(hypermodel, objective=kt.Objective(OBJECTIVE, "max"), seed=seed,
                           executions_per_trial=self.executions_per_trial,
                           directory=str(directory), project_name="run", overwrite=True,
@@ -213,14 +155,14 @@ class _KerasTunerStrategy:
         tuner.oracle.populate_space = populate_until_deadline  # every oracle asks this first
         tuner.search(problem.X, problem.y, epochs=self.epochs,
                      validation_split=self.validation_split, batch_size=self.batch_size,
-                     callbacks=[_deadline_callback(deadline, self.reserve_s, tracker.stopped)],
+                     callbacks=[deadline_callback(deadline, self.reserve_s, tracker.stopped)],
                      verbose=0)
         if not any(t.cv_scores[0] is not None for t in tracker.recorded):
             raise RuntimeError(f"no keras-tuner trial finished within the budget "
                                f"({deadline.time_s:g} s)")
         return tuner
 
-    def _choose(self, tuner: Any, problem: Problem, deadline: Deadline, tracker: _Tracker
+    def _choose(self, tuner: Any, problem: Problem, deadline: Deadline, tracker: Tracker
                 ) -> tuple[Any, dict[str, Any], float | None]:
         """The model, params and best CV score of the best full-fidelity trial; with none,
         the tuner's best configuration trained for every epoch in what is left of the
@@ -238,14 +180,14 @@ class _KerasTunerStrategy:
         return model, params, score
 
     def _full_fidelity_fit(self, tuner: Any, trial: Any, problem: Problem,
-                           deadline: Deadline, tracker: _Tracker) -> tuple[Any, float | None]:
+                           deadline: Deadline, tracker: Tracker) -> tuple[Any, float | None]:
         """Train ``trial``'s configuration for every epoch, recorded as a trial; (model,
         its best validation score) when it finished, else (None, None)."""
         stopped = [False]
         model = tuner.hypermodel.build(trial.hyperparameters.copy())
         history = model.fit(problem.X, problem.y, epochs=self.epochs,
                             validation_split=self.validation_split, batch_size=self.batch_size,
-                            callbacks=[_deadline_callback(deadline, deadline.min_reserve_s,
+                            callbacks=[deadline_callback(deadline, deadline.min_reserve_s,
                                                           stopped)], verbose=0)
         scores = [float(v) for v in history.history.get(OBJECTIVE, [])]
         full = not stopped[0] and len(history.epoch) >= self.epochs
@@ -263,35 +205,6 @@ class _KerasTunerStrategy:
 def _initial_points(oracle: Any) -> int:
     """The random trials a keras-tuner Bayesian oracle draws before its Gaussian process."""
     return int(oracle.num_initial_points or max(3 * len(oracle.hyperparameters.space), 3))
-
-
-def _recording(base: type, tracker: _Tracker) -> type:
-    """The keras-tuner tuner class ``base``, recording each trial as it ends: its epochs
-    (Hyperband's fidelity; full when it trained every epoch, not cut at the deadline) and,
-    for a model-based oracle, whether the model or the random initial design proposed it."""
-
-    class Recording(base):  # type: ignore[misc, valid-type]
-        def on_trial_end(self, trial: Any) -> None:
-            super().on_trial_end(trial)
-            values = dict(trial.hyperparameters.values)
-            # Hyperband sets each trial's own epochs (tuner/epochs)
-            epochs = int(values.get("tuner/epochs", tracker.full_epochs))
-            score = trial.score
-            info = {"trial_id": trial.trial_id, "status": str(trial.status),
-                    "objective": OBJECTIVE,
-                    "full_fidelity": epochs >= tracker.full_epochs and not tracker.stopped[0]}
-            if tracker.random_ids is not None:
-                info["proposed_by"] = ("random" if trial.trial_id in tracker.random_ids
-                                       else "model")
-            tracker.stopped[0] = False
-            tracker.record(Trial(
-                number=len(tracker.recorded),
-                params={k: v for k, v in values.items() if not k.startswith("tuner/")},
-                cv_scores=[float(score) if score is not None else None],
-                fit_time_s=0.0, score_time_s=0.0, elapsed_s=tracker.deadline.elapsed(),
-                fidelity={"epochs": epochs}, info=info))
-
-    return Recording
 
 
 def _hypermodel(problem: Problem) -> tuple[Any, dict[str, Any]]:
