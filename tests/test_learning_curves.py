@@ -79,6 +79,12 @@ def test_a_run_worse_than_an_earlier_one_gets_no_curve(write_suite):
     assert second["details"]["learning_curve"]["skipped"] == "not-best"
     assert "another run of this problem had a better CV score" in \
         second["details"]["learning_curve"]["note"]
+    # it was stopped only after sending its budget levels (its search ended at once, so its
+    # final test score stands for both levels)
+    assert second["details"]["test_score_at"] == {"0.25": second["test_score"],
+                                                  "0.5": second["test_score"]}
+    assert set(second["details"]["level_notes"].values()) == {
+        "ended at its trial cap before this level"}
 
 
 def test_the_learning_curve_comes_after_the_runs_result_and_is_not_charged(stored):
