@@ -96,14 +96,14 @@ def suites_table() -> str:
     (runs x time_s / jobs, at the default ``--jobs`` of this machine)."""
     from harness.config import load_suite, shipped_suites
     from harness.execution.local import default_jobs
-    from harness.problems import compatible, known_task, tunes
+    from harness.problems import known_task, pairings
 
     rows = []
     for name, path in shipped_suites().items():
         suite = load_suite(path)
         n_runs = len(suite.seeds) * sum(
-            compatible(d, m, task=known_task(d)) and tunes(s, m)
-            for d in suite.datasets for m in suite.models for s in suite.strategies)
+            len(pairings(d, suite.models, suite.strategies, task=known_task(d)))
+            for d in suite.datasets)
         jobs = default_jobs(suite.n_jobs)
         rows.append([name, n_runs, f"{suite.budget.time_s:g}",
                      f"{duration_text(n_runs * suite.budget.time_s / jobs)} "

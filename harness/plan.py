@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.config import Suite
 from harness.datasets import DatasetUnavailable, check_cv_fits, prepare_data
 from harness.errors import DatasetError
-from harness.problems import DatasetEntry, check_problem_task, compatible, tunes
+from harness.problems import DatasetEntry, check_problem_task, pairings
 from harness.records import RunSpec
 from harness.spaces import space_to_dict
 
@@ -24,7 +24,9 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
     """Every run of the suite, in a stable order; datasets are split and cached as .npy.
 
     Only compatible pairs make problems (tabular data for scikit-learn models, images for
-    ``cnn``, sequences for ``lstm``) and a strategy runs on the models it can tune. ``round``
+    ``cnn``, sequences for ``lstm``) and a strategy runs on the models it can tune; one that
+    chooses its own model runs once per dataset and seed, its ``model`` what it searched
+    (``linear``, ``automl``) and its space empty (see ``problems.pairings``). ``round``
     labels a repetition of the whole suite (a night), which gets keys of its own. A dataset
     whose file is missing here (CIFAR-10, IMDb) gives runs with a ``skip_reason``.
     Raises DatasetError (unusable data; it names the suite file and ``datasets[i]``) or
@@ -37,24 +39,20 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
             fingerprint, task, data_dir, skip = _prepare(suite, entry, cache_dir)
         except DatasetError as exc:
             raise exc.located(suite.source, f"datasets[{i}]") from None
-        for model in suite.models:
-            if not compatible(entry, model, task=None if skip else task):
-                continue
-            for strategy in suite.strategies:
-                if not tunes(strategy, model):
-                    continue
-                for seed in suite.seeds:
-                    specs.append(RunSpec(
-                        suite=suite.name, dataset=entry.ref,
-                        dataset_options=dict(entry.options), fingerprint=fingerprint,
-                        task=task, model=model.name, space=space_to_dict(model.space),
-                        strategy=strategy.name, strategy_options=dict(strategy.options),
-                        seed=seed, metric=suite.metric_for(task), cv=suite.cv,
-                        test_size=suite.test_size, n_jobs=suite.n_jobs,
-                        time_s=suite.budget.time_s, max_trials=suite.budget.max_trials,
-                        hard_limit_s=suite.budget.hard_limit_s,
-                        memory_mb=suite.budget.memory_mb, data_dir=data_dir,
-                        skip_reason=skip, round=round))
+        for pair in pairings(entry, suite.models, suite.strategies,
+                             task=None if skip else task):
+            for seed in suite.seeds:
+                specs.append(RunSpec(
+                    suite=suite.name, dataset=entry.ref,
+                    dataset_options=dict(entry.options), fingerprint=fingerprint,
+                    task=task, model=pair.model, space=space_to_dict(pair.space),
+                    strategy=pair.strategy.name, strategy_options=dict(pair.strategy.options),
+                    seed=seed, metric=suite.metric_for(task), cv=suite.cv,
+                    test_size=suite.test_size, n_jobs=suite.n_jobs,
+                    time_s=suite.budget.time_s, max_trials=suite.budget.max_trials,
+                    hard_limit_s=suite.budget.hard_limit_s,
+                    memory_mb=suite.budget.memory_mb, data_dir=data_dir,
+                    skip_reason=skip, round=round))
     return specs
 
 

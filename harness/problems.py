@@ -2,7 +2,9 @@
 
 A dataset pairs with the models that take its kind of data (tabular, image, sequence) and
 do its task; a strategy runs on the models it can tune (scikit-learn estimators or keras
-hypermodels). Config validates suites with these rules and the planner makes runs by them.
+hypermodels), and a strategy that chooses its own model (regularization, FLAML,
+auto-sklearn) runs once per dataset. Config validates suites with these rules and the
+planner makes runs by them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,40 @@ def compatible(dataset: DatasetEntry, model: ModelEntry, *, task: str | None = N
 def tunes(strategy: StrategyEntry, model: ModelEntry) -> bool:
     """Whether ``strategy`` can tune ``model`` (scikit-learn estimators or keras hypermodels)."""
     return MODELS[model.name].kind in resolve_strategy(strategy.name).model_kinds
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """One planned (model, strategy) pair of a dataset: ``model`` is the suite's model name,
+    or what a strategy that chooses its own model searched (``linear``, ``automl``), then
+    with an empty ``space``."""
+
+    model: str
+    space: Space
+    strategy: StrategyEntry
+
+
+def pairings(dataset: DatasetEntry, models: tuple[ModelEntry, ...],
+             strategies: tuple[StrategyEntry, ...], *, task: str | None = None
+             ) -> list[Pairing]:
+    """What runs on ``dataset`` (each for every seed), in suite order: each strategy on each
+    compatible model it tunes, except that a strategy choosing its own model runs once (where
+    it would first have run), recorded with what it searched."""
+    out: list[Pairing] = []
+    once: set[str] = set()
+    for model in models:
+        if not compatible(dataset, model, task=task):
+            continue
+        for strategy in strategies:
+            if not tunes(strategy, model):
+                continue
+            own = resolve_strategy(strategy.name).searched_model
+            if own is None:
+                out.append(Pairing(model.name, model.space, strategy))
+            elif strategy.name not in once:
+                once.add(strategy.name)
+                out.append(Pairing(own, {}, strategy))
+    return out
 
 
 def known_task(entry: DatasetEntry) -> str | None:

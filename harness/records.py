@@ -47,6 +47,42 @@ FINISHED_STATUSES: frozenset[RunStatus] = frozenset(
     {RunStatus.OK, *FAILED_STATUSES, RunStatus.SKIPPED})
 
 
+class LevelNote(enum.StrEnum):
+    """Why a run has no (or a qualified) test score at a budget level (``details["level_notes"]``
+    of an ``ok`` run, keyed like ``details["test_score_at"]``: ``"0.25"``, ``"0.5"``)."""
+
+    #: No score: the incumbent cannot be refit here (a strategy that chooses its own model or
+    #: ensemble, a keras model, a model scored out of process), or its refit failed or did not
+    #: fit the allowance after the run.
+    NOT_MEASURED = "not measured"
+    #: The score is the run's final test score: its search had ended before this level (its
+    #: trial cap, ``max_trials`` or the strategy's own, or an exhausted grid), so what it would
+    #: have returned at this level is its final choice.
+    TRIAL_CAP = "ended at its trial cap before this level"
+    #: No score: fewer than two full-fidelity trials had finished by this level.
+    FEW_TRIALS = "not enough trials"
+
+
+#: The budget levels (shares of ``time_s``) whose incumbents the worker scores on the test part.
+BUDGET_LEVELS: tuple[float, ...] = (0.25, 0.5)
+
+
+def level_key(level: float) -> str:
+    """How a budget level is keyed in ``details["test_score_at"]``: ``"0.25"``, ``"0.5"``."""
+    return f"{level:g}"
+
+
+def full_fidelity(fidelity: Mapping[str, Any] | None, info: Mapping[str, Any] | None
+                  ) -> bool | None:
+    """Whether a trial was evaluated at full fidelity (all the train part, every epoch):
+    its ``info["full_fidelity"]`` where the strategy says; True for a trial without a
+    fidelity; None (unknown) for a reduced-fidelity-capable trial stored without the flag."""
+    flag = (info or {}).get("full_fidelity")
+    if flag is not None:
+        return bool(flag)
+    return True if not fidelity else None
+
+
 _NOT_KEYED = ("data_dir", "skip_reason", "learning_curves")
 
 

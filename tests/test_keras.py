@@ -30,7 +30,7 @@ def suite(write_suite, *, datasets="[{name: digits-images, subsample: 600}]", mo
 
 def test_each_keras_strategy_end_to_end(write_suite, tmp_path):
     path = suite(write_suite, strategies="[{name: keras-random, epochs: 1}, "
-                 "{name: keras-hyperband, max_epochs: 2}, {name: keras-bayes, epochs: 1}]")
+                 "{name: keras-hyperband, max_epochs: 3}, {name: keras-bayes, epochs: 1}]")
     outcome = harness.run_suite(path, db=tmp_path / "r.db", keep_run_dirs=True)
     assert outcome.exit_code == 0
     runs = {r["strategy"]: r for r in outcome.runs}
@@ -43,9 +43,17 @@ def test_each_keras_strategy_end_to_end(write_suite, tmp_path):
         assert own["params"].map(lambda p: {"filters", "units"} <= set(p)).all()
         assert own["params"].map(lambda p: p["filters"] % 16 == 0 and 32 <= p["filters"] <= 128
                                  ).all()
-        assert run["best_cv_score"] == pytest.approx(own["mean_cv_score"].max())
-    hyperband = trials[trials["strategy"] == "keras-hyperband"]
-    assert hyperband["fidelity"].map(lambda f: f["epochs"] in (1, 2)).all()
+        full = own[own["info"].map(lambda i: i["full_fidelity"])]
+        assert run["best_cv_score"] == pytest.approx(full["mean_cv_score"].max())
+    hyperband = trials[trials["strategy"] == "keras-hyperband"].sort_values("number")
+    # one of its two trials is kept for training its choice for every epoch (its first trial
+    # had 1 of 3, its first bracket's): that full-fidelity score is its best CV
+    assert hyperband["fidelity"].map(lambda f: f["epochs"]).tolist() == [1, 3]
+    assert hyperband["info"].map(lambda i: i["full_fidelity"]).tolist() == [False, True]
+    assert hyperband["info"].iloc[-1]["stage"] == "full-fidelity"
+    assert runs["keras-hyperband"]["best_cv_score"] == hyperband["mean_cv_score"].iloc[-1]
+    bayes = runs["keras-bayes"]["details"]  # two trials: both from its random initial design
+    assert bayes["initial_design"] == 3 and bayes["model_proposed_trials"] == 0
     random = trials[trials["strategy"] == "keras-random"]
     assert random["fidelity"].map(lambda f: f == {"epochs": 1}).all()
     # the tuner directory is removed unless keep_artifacts asks to keep it

@@ -79,16 +79,24 @@ def test_a_run_worse_than_an_earlier_one_gets_no_curve(write_suite):
     assert second["details"]["learning_curve"]["skipped"] == "not-best"
     assert "another run of this problem had a better CV score" in \
         second["details"]["learning_curve"]["note"]
+    # it was stopped only after sending its budget levels (its search ended at once, so its
+    # final test score stands for both levels)
+    assert second["details"]["test_score_at"] == {"0.25": second["test_score"],
+                                                  "0.5": second["test_score"]}
+    assert set(second["details"]["level_notes"].values()) == {
+        "ended at its trial cap before this level"}
 
 
 def test_the_learning_curve_comes_after_the_runs_result_and_is_not_charged(stored):
     folder, outcome = stored
     run = outcome.runs[0]
-    lines = (folder / "work" / "curves" / run["key"] / "events.jsonl").read_text().splitlines()
+    (run_dir,) = (folder / "work" / "curves").glob(f"{run['key']}-*")  # key-pid-attempt
+    lines = (run_dir / "events.jsonl").read_text().splitlines()
     events = [json.loads(line) for line in lines]
-    assert [e["event"] for e in events[-2:]] == ["result", "learning_curve"]
-    # the run ends with its result event: the curve's time is not in its wall time
-    assert run["finished_at"] == events[-2]["finished_at"]
+    assert [e["event"] for e in events[-3:]] == ["result", "budget_levels", "learning_curve"]
+    # the run ends with its result event: the levels' and the curve's time are not in its
+    # wall time
+    assert run["finished_at"] == events[-3]["finished_at"]
     assert run["wall_time_s"] == pytest.approx(run["finished_at"] - run["started_at"])
 
 

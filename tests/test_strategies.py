@@ -93,12 +93,20 @@ def test_random_search_stops_at_its_deadline():
 
 
 def test_halving_records_n_samples_fidelity():
-    outcome, trials = search("halving", make_problem("digits", "knn", cv=3))
+    problem = make_problem("digits", "knn", cv=3)
+    outcome, trials = search("halving", problem)
     samples = [t.fidelity["n_samples"] for t in trials]
     assert samples == sorted(samples) and samples[0] < samples[-1]
-    assert len({t.fidelity["iteration"] for t in trials}) == outcome.details["n_iterations"] >= 2
-    last = [t for t in trials if t.fidelity["n_samples"] == samples[-1]]
-    assert outcome.best_cv_score == max(t.mean_cv_score for t in last)
+    rungs = [t for t in trials if t.info.get("stage") != "full-fidelity"]
+    assert len({t.fidelity["iteration"] for t in rungs}) == outcome.details["n_iterations"] >= 2
+    last = [t for t in rungs if t.fidelity["n_samples"] == rungs[-1].fidelity["n_samples"]]
+    chosen = max(last, key=lambda t: t.mean_cv_score)
+    # its last rung used part of the train part: its choice is cross-validated on all of it
+    assert not any(t.info["full_fidelity"] for t in rungs)
+    (full,) = [t for t in trials if t.info["full_fidelity"]]
+    assert full.fidelity["n_samples"] == len(problem.y) > chosen.fidelity["n_samples"]
+    assert full.params == chosen.params == outcome.best_params
+    assert outcome.best_cv_score == full.mean_cv_score != chosen.mean_cv_score
 
 
 def test_bayes_records_trials_and_returns_their_best():

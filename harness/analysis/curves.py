@@ -1,7 +1,9 @@
 """Anytime curves: best-so-far CV score against wall-clock seconds, over seeds.
 
-For halving-style strategies only trials at a run's highest fidelity count, since scores on
-subsamples do not compare with full-data scores.
+Only full-fidelity trials count (``records.full_fidelity``: the flag each multi-fidelity
+strategy stores in a trial's ``info``), since scores on subsamples or after fewer epochs do
+not compare with full-data scores; so a run's best-so-far never goes down. Trials stored
+before the flag existed fall back to the run's highest ``n_samples`` or ``epochs``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from harness.records import full_fidelity
 
 GRID_POINTS = 60
 
@@ -36,12 +40,18 @@ class ProblemCurves:
 
 
 def _full_fidelity(trials: pd.DataFrame) -> pd.DataFrame:
-    samples = trials["fidelity"].map(lambda f: f.get("n_samples") if isinstance(f, dict)
-                                     else None)
-    if samples.notna().any():
-        keep = samples.isna() | (samples == samples.groupby(trials["run_id"]).transform("max"))
-        return trials[keep]
-    return trials
+    if not len(trials):
+        return trials
+    infos = trials["info"] if "info" in trials else [None] * len(trials)
+    flags = [full_fidelity(f if isinstance(f, dict) else None, i if isinstance(i, dict) else None)
+             for f, i in zip(trials["fidelity"], infos, strict=True)]
+    keep = pd.Series(flags, index=trials.index, dtype=object)
+    for name in ("n_samples", "epochs"):  # unflagged trials: the run's highest fidelity
+        level = trials["fidelity"].map(lambda f, n=name: f.get(n) if isinstance(f, dict)
+                                       else None).astype(float)
+        highest = level == level.groupby(trials["run_id"]).transform("max")
+        keep = keep.where(keep.notna() | level.isna(), highest)
+    return trials[keep.fillna(True).astype(bool)]
 
 
 Trace = tuple[np.ndarray, np.ndarray]  # (elapsed seconds, best-so-far score), sorted by time

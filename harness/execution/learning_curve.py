@@ -1,9 +1,10 @@
 """The learning curve of a run's best configuration, computed by the worker after the run.
 
 It runs after the ``result`` event, so it is not charged to the run's budget, wall time, CPU
-time or peak memory; it has an allowance of its own (:func:`allowance_s`), and the harness
-kills a worker still busy :data:`GRACE_S` seconds past it (the run keeps its result). What
-it sends is stored with the run, so writing a report never fits a model.
+time or peak memory; it has an allowance of its own (:func:`allowance_s`, shared with the
+budget levels' test scores computed just before it), and the harness kills a worker still
+busy :data:`GRACE_S` seconds past it (the run keeps its result). What it sends is stored
+with the run, so writing a report never fits a model.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def skipped_curve(spec: dict[str, Any], best_params: dict[str, Any] | None, *,
     if not spec.get("learning_curves", True):
         return {"skipped": "not-requested", "note": NOT_REQUESTED}
     family = MODELS.get(spec["model"])
-    if family is None or family.kind != "estimator":
+    if family is None:  # a strategy that searched its own model ("linear", "automl")
+        return {"skipped": "other-model", "note": OTHER_MODEL}
+    if family.kind != "estimator":
         return {"skipped": "not-estimator",
                 "note": f"model {spec['model']!r} is not a scikit-learn estimator; learning "
                         "curves are drawn for scikit-learn models"}
@@ -56,21 +59,24 @@ def skipped_curve(spec: dict[str, Any], best_params: dict[str, Any] | None, *,
     return None
 
 
-def learning_curve_event(spec: dict[str, Any], best_params: dict[str, Any] | None
-                         ) -> dict[str, Any]:
+def learning_curve_event(spec: dict[str, Any], best_params: dict[str, Any] | None, *,
+                         allowance: float | None = None) -> dict[str, Any]:
     """The ``learning_curve`` event of a run whose :func:`skipped_curve` is None: the
     curve, or ``{"note": why not}`` when it failed or would not fit its allowance.
 
     The curve is scikit-learn's ``learning_curve`` of the problem's own model built with the
     run's best parameters, on the run's train part, with the run's CV splitter and metric:
     ``{sizes, train_mean, train_std, cv_mean, cv_std, metric, seconds}``, None where every
-    fold failed.
+    fold failed. ``allowance``: seconds it may take (default :func:`allowance_s`).
     """
     from harness.models import MODELS
 
+    allowance = allowance_s(spec["time_s"]) if allowance is None else allowance
+    if allowance <= 0:
+        return {"note": "the learning curve was not computed: the budget levels' test "
+                        "scores used its whole allowance"}
     try:
-        return _compute(spec, MODELS[spec["model"]], dict(best_params or {}),
-                        allowance_s(spec["time_s"]))
+        return _compute(spec, MODELS[spec["model"]], dict(best_params or {}), allowance)
     except Exception as exc:  # noqa: BLE001 - the run's result stands; say why there is none
         return {"note": f"the learning curve failed: {type(exc).__name__}: {exc}"}
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.execution import learning_curve
+from harness.execution import budget_levels, learning_curve
 from harness.execution.events import read_events
 from harness.execution.forkserver import ExitReport, ForkServer
 from harness.execution.tree import TreeMonitor
@@ -97,10 +97,11 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
     Status: ``ok`` or ``failed`` as the worker reported, ``timeout`` when killed at
     ``hard_limit_s``, ``memout`` when over ``memory_mb``, ``interrupted`` on ``cancel``.
     Wall time, CPU time and peak memory end with the worker's ``result`` event: what the
-    worker does after it (the learning curve) is not charged to the run, and a kill in that
-    phase (past the learning curve's allowance, over the memory limit, on cancel) keeps the
-    run's result, with a note on its learning curve. ``wants_curve(spec, result event)``
-    False stops the worker as its result arrives, instead of letting it compute the curve.
+    worker does after it (the budget levels' test scores, the learning curve) is not charged
+    to the run, and a kill in that phase (past their allowance, over the memory limit, on
+    cancel) keeps the run's result, with a note on what is missing. ``wants_curve(spec,
+    result event)`` False stops the worker once it has sent its budget levels, instead of
+    letting it compute the curve.
     """
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +132,7 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
 
 class _Supervisor:
     """Watches a running worker: its process tree's memory and CPU, its limits, and the
-    moment its ``result`` event arrives (after which only the learning-curve limit holds)."""
+    moment its ``result`` event arrives (after which only the post-result limit holds)."""
 
     def __init__(self, spec: RunSpec, pid: int, events_path: Path, started_at: float,
                  cancel: threading.Event | None, wants_curve: CurveGate | None):
@@ -142,6 +143,7 @@ class _Supervisor:
         self.killed_as: str | None = None
         self.result_seen_at: float | None = None
         self.usage_at_result = (0.0, 0)  # (CPU s, peak RSS) of the tree before the result
+        self.stop_after_levels = False  # not its problem's best: no curve, levels still
 
     def check(self) -> bool:
         """Sample the worker once; True when it must be killed (``killed_as`` says why)."""
@@ -151,6 +153,10 @@ class _Supervisor:
             self.usage_at_result = (sum(self.monitor.cpu.values()), self.monitor.peak_rss)
             if self.wants_curve is not None and final.get("status") == "ok" \
                     and not self.wants_curve(self.spec, final):
+                self.stop_after_levels = True
+        if self.stop_after_levels:
+            final = self.results.check() or {}
+            if self.results.levels_seen or not final.get("levels_follow"):
                 self.killed_as = "not-best"
                 return True
         rss = self.monitor.sample()
@@ -186,22 +192,24 @@ class _Supervisor:
 
 
 def post_result_limit_s(spec: RunSpec) -> float:
-    """How long a worker may go on after its result event (its learning curve's allowance
-    plus a grace) before the harness kills it."""
+    """How long a worker may go on after its result event (the allowance its budget levels
+    and learning curve share, plus a grace) before the harness kills it."""
     return learning_curve.allowance_s(spec.time_s) + learning_curve.GRACE_S
 
 
 class _ResultWatch:
-    """Notices the worker's ``result`` event while the worker still runs (new bytes only)."""
+    """Notices the worker's ``result`` event, and then its ``budget_levels`` event, while the
+    worker still runs (new bytes only)."""
 
     def __init__(self, path: Path):
         self.path = path
         self._offset = 0
         self.event: dict[str, Any] | None = None
+        self.levels_seen = False
 
     def check(self) -> dict[str, Any] | None:
         """The result event, once the worker has written it."""
-        if self.event is not None or not self.path.exists():
+        if self.levels_seen or not self.path.exists():
             return self.event
         with open(self.path, "rb") as handle:
             handle.seek(self._offset)
@@ -212,6 +220,8 @@ class _ResultWatch:
             if line.startswith(b'{"event": "result"'):
                 with contextlib.suppress(json.JSONDecodeError):
                     self.event = json.loads(line)
+            elif line.startswith(b'{"event": "budget_levels"'):
+                self.levels_seen = True
         return self.event
 
 
@@ -231,6 +241,7 @@ def _abandoned(spec: RunSpec, killed_as: str) -> dict[str, str]:
 def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: str | None,
                   returncode: int, log_path: Path) -> None:
     final = curve = None
+    levels = budget_levels.unmeasured()
     for event in events:
         kind = event.pop("event", None)
         if kind == "trial":
@@ -239,6 +250,8 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: st
             result.host = event.get("host", "")
         elif kind == "result":
             final = event
+        elif kind == "budget_levels":
+            levels = event
         elif kind == "learning_curve":
             curve = event
     if final is not None:
@@ -248,6 +261,9 @@ def _apply_events(result: RunResult, events: list[dict[str, Any]], killed_as: st
         result.test_score = final.get("test_score")
         result.details = final.get("details") or {}
         result.error = final.get("error")
+        if result.status == RunStatus.OK:
+            result.details["test_score_at"] = levels["test_score_at"]
+            result.details["level_notes"] = levels["level_notes"]
         if curve is None and killed_as is not None and result.status == RunStatus.OK:
             curve = _abandoned(result.spec, killed_as)
         if curve is not None:

@@ -5,10 +5,13 @@
 The worker loads the cached split, checks the dataset fingerprint, runs the strategy
 until its deadline, refits the best configuration on the train part, scores it once on
 the held-out test part and writes a ``result`` event. A strategy's exception becomes a
-``failed`` result with the traceback. After the result (not charged to the run), an ``ok``
-run's best configuration gets its learning curve, sent as a ``learning_curve`` event. If
-the harness that started it dies, the worker kills its own process group, so nothing is
-left spinning.
+``failed`` result with the traceback. A run with reduced-fidelity trials reports as its best
+CV score the full-fidelity score of its choice (None without one). After the result (not
+charged to the run), an ``ok`` run's incumbents at 25% and 50% of the budget are scored on
+the test part (a ``budget_levels`` event, see ``budget_levels.py``) and its best
+configuration gets its learning curve (a ``learning_curve`` event); both share one
+allowance. If the harness that started it dies, the worker kills its own process group, so
+nothing is left spinning.
 """
 
 from __future__ import annotations
@@ -21,13 +24,27 @@ import threading
 import time
 import traceback
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from harness.execution.budget_levels import level_scores_event
 from harness.execution.events import EventWriter
-from harness.execution.learning_curve import learning_curve_event, skipped_curve
+from harness.execution.learning_curve import allowance_s, learning_curve_event, skipped_curve
 from harness.execution.tree import die_with_parent
-from harness.records import RunStatus
+from harness.records import RunStatus, Trial, full_fidelity
+
+
+class KeptTrials:
+    """A TrialRecorder that streams each trial and keeps it for after the search."""
+
+    def __init__(self, writer: EventWriter):
+        self.writer = writer
+        self.trials: list[Trial] = []
+
+    def record(self, trial: Trial) -> None:
+        self.trials.append(trial)
+        self.writer.record(trial)
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -42,7 +59,7 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def run_spec(spec: dict[str, Any], writer: EventWriter) -> tuple[dict[str, Any], bool]:
+def run_spec(spec: dict[str, Any], writer: KeptTrials) -> tuple[dict[str, Any], bool]:
     """Run one spec; returns the fields of the result event (status ok) and whether its best
     model is the problem's estimator with ``best_params`` (not one scored out of process)."""
     from sklearn.metrics import get_scorer
@@ -63,7 +80,8 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> tuple[dict[str, Any],
     info = resolve_strategy(spec["strategy"])
     problem = model_problem(
         dataset=spec["dataset"], model=spec["model"], task=spec["task"],
-        X=split.X_train, y=split.y_train, space=parse_space(spec["space"]),
+        X=split.X_train, y=split.y_train,
+        space=parse_space(spec["space"]) if spec["space"] else {},  # empty: its own model
         scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"], seed=spec["seed"],
         data_dir=spec["data_dir"], python=_environment_python(info.environment),
     )
@@ -86,15 +104,30 @@ def run_spec(spec: dict[str, Any], writer: EventWriter) -> tuple[dict[str, Any],
             test_score = clean_score(get_scorer(spec["metric"])(estimator, split.X_test,
                                                                 split.y_test))
         refit_s = time.time() - refit_started
-    warning_counts: dict[str, int] = {}
-    for w in caught:
-        warning_counts[w.category.__name__] = warning_counts.get(w.category.__name__, 0) + 1
     details = {**outcome.details, "search_s": round(search_done, 3), "refit_s": round(refit_s, 3)}
-    if warning_counts:
-        details["warnings"] = warning_counts
+    if caught:
+        details["warnings"] = dict(Counter(w.category.__name__ for w in caught))
+    best_cv = full_fidelity_best(outcome.best_params, outcome.best_cv_score, writer.trials)
+    if best_cv != outcome.best_cv_score:
+        details["best_cv_note"] = ("the strategy's own best CV score was measured at reduced "
+                                   "fidelity; this is its choice's full-fidelity score, if any")
     return {"status": RunStatus.OK, "best_params": outcome.best_params,
-            "best_cv_score": outcome.best_cv_score, "test_score": test_score,
+            "best_cv_score": best_cv, "test_score": test_score,
             "details": details}, outcome.test_score is None
+
+
+def full_fidelity_best(best_params: dict[str, Any], best_cv: float | None,
+                       trials: list[Trial]) -> float | None:
+    """The run's best CV score at full fidelity: the strategy's own when no trial was at
+    reduced fidelity or it is the score of a full-fidelity trial of ``best_params``; else the
+    last such trial's score, or None when the choice was never evaluated at full fidelity."""
+    if all(full_fidelity(t.fidelity, t.info) is not False for t in trials):
+        return best_cv
+    scores = [t.mean_cv_score for t in trials if t.params == best_params
+              and t.mean_cv_score is not None and full_fidelity(t.fidelity, t.info)]
+    if best_cv is not None and any(abs(s - best_cv) <= 1e-12 for s in scores):
+        return best_cv
+    return scores[-1] if scores else None
 
 
 def _environment_python(environment: str | None) -> str | None:
@@ -140,19 +173,24 @@ def main(argv: list[str] | None = None) -> int:
     _watch_parent(parent)
     writer = EventWriter(Path(args[1]))
     writer.write("start", pid=os.getpid(), host=os.uname().nodename, started_at=time.time())
+    kept = KeptTrials(writer)
     in_process = False
     try:
-        result, in_process = run_spec(spec, writer)
+        result, in_process = run_spec(spec, kept)
     except Exception as exc:  # noqa: BLE001 - any strategy crash is a failed run, not ours
         result = {"status": RunStatus.FAILED, "error": f"{type(exc).__name__}: {exc}\n\n"
                                                f"{traceback.format_exc()}"}
     ok = result["status"] == "ok"
     skipped = skipped_curve(spec, result["best_params"], in_process=in_process) if ok else None
     writer.write("result", finished_at=time.time(), **result, **_own_usage(),
-                 learning_curve_follows=ok and skipped is None)
-    if ok:  # after the result: not charged to the run
-        writer.write("learning_curve",
-                     **(skipped or learning_curve_event(spec, result["best_params"])))
+                 learning_curve_follows=ok and skipped is None, levels_follow=ok)
+    if ok:  # after the result: not charged to the run; one allowance for both
+        allowance = allowance_s(spec["time_s"])
+        levels = level_scores_event(spec, result, kept.trials, in_process=in_process,
+                                    allowance_s=allowance)
+        writer.write("budget_levels", **levels)
+        writer.write("learning_curve", **(skipped or learning_curve_event(
+            spec, result["best_params"], allowance=allowance - levels["seconds"])))
     writer.close()
     return 0
 

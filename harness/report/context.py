@@ -26,6 +26,7 @@ from harness.analysis import (
     win_tie_loss,
     win_tie_loss_counts,
 )
+from harness.analysis.design import initial_design_warnings
 from harness.analysis.history import History
 from harness.analysis.leaderboard import Estimate
 from harness.plain import utc_minute
@@ -264,6 +265,7 @@ def build_context(data: SuiteData, *, learning_curves: bool = True,
                              "rank": _num(r.mean_rank, 2), "summary": r.summary}
                             for r in recommendations],
         "failures": _failures(data),
+        "design_warnings": [w.text for w in initial_design_warnings(data.runs)],
         "history": _history(history, colors),
         "colors": colors,
     }

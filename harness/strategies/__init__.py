@@ -72,6 +72,16 @@ class StrategyInfo:
         return callable(getattr(self.cls, "outcome_space", None))
 
     @property
+    def searched_model(self) -> str | None:
+        """For a strategy that chooses its own model, what its runs record as their ``model``
+        (the class's ``searched_model``: ``linear`` for regularization, ``automl`` for FLAML
+        and auto-sklearn; ``automl`` when a user's class does not say); None for the others.
+        Such a strategy runs once per dataset and seed, not once per model of the suite."""
+        if not self.chooses_model:
+            return None
+        return str(getattr(self.cls, "searched_model", None) or "automl")
+
+    @property
     def model_kinds(self) -> tuple[str, ...]:
         """The models it can tune (``estimator``: scikit-learn, ``keras``: hypermodels)."""
         return tuple(getattr(self.cls, "model_kinds", ("estimator",)))

@@ -5,6 +5,10 @@ evaluated in small chunks; after each chunk the new rows of ``cv_results_`` are 
 as trials, and before each chunk the deadline and ``max_trials`` are checked. Stopping
 ends ``_run_search`` early; ``BaseSearchCV.fit`` then selects the best of what was
 evaluated. With no limit hit, the results equal the unchunked search exactly.
+
+A successive-halving search's trials are labelled ``info["full_fidelity"]`` (True only for
+trials on the whole train part), and its reserve at the deadline leaves room for one
+cross-validation on the whole train part besides the refit.
 """
 
 from __future__ import annotations
@@ -45,6 +49,22 @@ class TrialLog:
         self.next_number = start_number
         self.failed = 0
         self.max_fit_time = 0.0
+        #: the whole train part's size for a search over ``n_samples`` (else None)
+        self.full_resources: int | None = None
+        self.max_full_fit_s = 0.0  # one fit on the whole train part, estimated
+        self.full_eval_fits = 0  # sequential fits of a full-fidelity CV, reserved besides
+
+    def reserve_s(self) -> float:
+        """Seconds kept at the deadline: two of the slowest fits (the refit), and for a
+        multi-fidelity search one cross-validation on the whole train part too."""
+        if self.full_resources:
+            return self.max_full_fit_s * (2 + self.full_eval_fits)
+        return 2.0 * self.max_fit_time
+
+    def fidelity_of(self, n_resources: int, iteration: int) -> tuple[dict[str, Any], bool]:
+        """A halving trial's fidelity and whether it is full (the whole train part)."""
+        full = self.full_resources is not None and n_resources >= self.full_resources
+        return {"n_samples": n_resources, "iteration": iteration}, full
 
     def record_rows(self, results: dict[str, Any]) -> None:
         n_splits = sum(1 for key in results if _SPLIT_KEY.match(key))
@@ -52,12 +72,13 @@ class TrialLog:
         for i in range(self.n_rows, len(results["params"])):
             fit_time = float(results["mean_fit_time"][i]) * n_splits
             self.max_fit_time = max(self.max_fit_time, float(results["mean_fit_time"][i]))
-            fidelity = None
+            fidelity, full = None, None
             if "n_resources" in results:
-                fidelity = {
-                    "n_samples": int(results["n_resources"][i]),
-                    "iteration": int(results["iter"][i]),
-                }
+                n = int(results["n_resources"][i])
+                fidelity, full = self.fidelity_of(n, int(results["iter"][i]))
+                if self.full_resources:
+                    self.max_full_fit_s = max(self.max_full_fit_s, float(
+                        results["mean_fit_time"][i]) * self.full_resources / max(n, 1))
             self._emit(
                 Trial(
                     number=self.next_number,
@@ -69,6 +90,7 @@ class TrialLog:
                     score_time_s=float(results["mean_score_time"][i]) * n_splits,
                     elapsed_s=elapsed,
                     fidelity=fidelity,
+                    info={} if full is None else {"full_fidelity": full},
                 )
             )
         self.n_rows = len(results["params"])
@@ -81,6 +103,9 @@ class TrialLog:
         fidelity: dict[str, Any] | None = None,
     ) -> None:
         elapsed = self.deadline.elapsed()
+        full = None
+        if fidelity is not None:
+            fidelity, full = self.fidelity_of(fidelity["n_samples"], fidelity["iteration"])
         for params in candidates:
             self.failed += 1
             self._emit(
@@ -92,9 +117,15 @@ class TrialLog:
                     score_time_s=0.0,
                     elapsed_s=elapsed,
                     fidelity=fidelity,
+                    info={} if full is None else {"full_fidelity": full},
                     error=error,
                 )
             )
+
+    def add(self, trial: Trial) -> None:
+        """Record a trial the search itself did not make (numbered after the others)."""
+        trial.number = self.next_number
+        self._emit(trial)
 
     def _emit(self, trial: Trial) -> None:
         if self.stage:
@@ -126,6 +157,11 @@ class BudgetedSearchMixin:
     def _run_search(
         self, evaluate_candidates: Callable[..., dict[str, Any]], *, callback_ctx: Any = None
     ) -> None:
+        full = getattr(self, "max_resources_", None)  # halving over n_samples: len(X)
+        if getattr(self, "resource", None) == "n_samples" and full:
+            n_jobs = self.n_jobs if self.n_jobs and self.n_jobs > 0 else 1  # type: ignore[attr-defined]
+            self._trial_log.full_resources = int(full)
+            self._trial_log.full_eval_fits = -(-self.cv.get_n_splits() // n_jobs)  # type: ignore[attr-defined]
         guard = _ChunkedEvaluator(
             evaluate_candidates,
             self._trial_log,
@@ -197,7 +233,7 @@ class _ChunkedEvaluator:
                 else None
             )
             if self.attempted and not self.log.deadline.allows(
-                self._estimate(part_more), reserve_s=2.0 * self.log.max_fit_time
+                self._estimate(part_more), reserve_s=self.log.reserve_s()
             ):
                 raise StopSearch
             self._run_chunk(part, cv, part_more)

@@ -17,14 +17,23 @@ def model_problem(*, dataset: str, model: str, task: str, X: np.ndarray, y: np.n
                   space: Space, scoring: str, cv: int, n_jobs: int, seed: int,
                   data_dir: str | None = None, python: str | None = None) -> Problem:
     """The problem a strategy searches: its ``make_estimator`` builds the model family's
-    pipeline for ``task``, seeded with the run's ``seed``, with the given params set."""
+    pipeline for ``task``, seeded with the run's ``seed``, with the given params set. For a
+    strategy that searches its own model (``model`` is then what it searched, e.g.
+    ``linear``), ``make_estimator`` raises: there is no model family to build."""
     from harness.models import MODELS
 
+    family = MODELS.get(model)
+    build = (functools.partial(_build, family, task, seed) if family is not None
+             else functools.partial(_no_family, model))
     return Problem(dataset=dataset, model=model, task=task, X=X, y=y, space=space,
-                   scoring=scoring, cv=cv, n_jobs=n_jobs,
-                   make_estimator=functools.partial(_build, MODELS[model], task, seed),
+                   scoring=scoring, cv=cv, n_jobs=n_jobs, make_estimator=build,
                    data_dir=data_dir, python=python)
 
 
 def _build(family: Any, task: str, seed: int, params: Mapping[str, Any] | None) -> Any:
     return family.build(task, seed=seed, params=params)
+
+
+def _no_family(model: str, params: Mapping[str, Any] | None) -> Any:
+    raise RuntimeError(f"{model!r} is what a strategy that chooses its own model searched, "
+                       "not a model family; such a strategy builds its own estimators")

@@ -72,6 +72,18 @@ class Deadline:
         return self.elapsed() + next_step_s + reserve <= self.time_s
 
 
+def initial_design(n_initial: int | None, max_trials: int | None,
+                   default: int | None = 10) -> int | None:
+    """Random points before a model-based strategy's model proposes any: ``n_initial`` when
+    the user set it, else sized from the trial cap, ``min(10, max(3, max_trials // 4))``, so
+    that a capped run leaves most of its trials to the model (``default`` with no cap)."""
+    if n_initial is not None:
+        return n_initial
+    if max_trials is None:
+        return default
+    return min(10, max(3, max_trials // 4))
+
+
 def clean_score(value: Any) -> float | None:
     """A float, or None for NaN/inf/missing (JSON has no NaN)."""
     if value is None:

@@ -49,6 +49,8 @@ class AutoSklearnStrategy:
     """
 
     name: ClassVar[str] = "autosklearn"
+    #: what its runs record as their model (it runs once per dataset, not per model)
+    searched_model: ClassVar[str] = "automl"
     requires: ClassVar[str] = ("auto-sklearn in its own Python 3.9 environment, made by "
                                "`harness env setup autosklearn`")
     environment: ClassVar[str] = "autosklearn"

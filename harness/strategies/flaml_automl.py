@@ -71,6 +71,8 @@ class FlamlStrategy:
     """
 
     name: ClassVar[str] = "flaml"
+    #: what its runs record as their model (it runs once per dataset, not per model)
+    searched_model: ClassVar[str] = "automl"
     requires: ClassVar[str] = "flaml[automl]"
     deterministic: ClassVar[bool] = False
     options: ClassVar[dict[str, Option]] = {
@@ -108,15 +110,17 @@ class FlamlStrategy:
             loss = record["validation_loss"]
             score = -float(loss) if loss is not None and np.isfinite(loss) else None
             recorded.append(1)
+            sample = int(record["sample_size"]) if record.get("sample_size") else None
+            info: dict[str, Any] = {"folds": "FLAML reports the mean over folds only"}
+            if sample is not None:  # FLAML subsamples large data in its first trials
+                info["full_fidelity"] = sample >= len(problem.y)
             recorder.record(Trial(
                 number=len(recorded) - 1,
                 params={"learner": record.get("learner"), **record["config"]},
                 cv_scores=[score], fit_time_s=float(record.get("trial_time") or 0.0),
                 score_time_s=0.0,
                 elapsed_s=fit_started + float(record.get("wall_clock_time") or 0.0),
-                fidelity={"n_samples": int(record["sample_size"])}
-                if record.get("sample_size") else None,
-                info={"folds": "FLAML reports the mean over folds only"}))
+                fidelity=None if sample is None else {"n_samples": sample}, info=info))
 
         tail = _LogTail(log_path, on_record)
         tail.start()

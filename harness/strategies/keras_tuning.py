@@ -4,7 +4,10 @@ keras-tuner has no wall-clock limit of its own, so the harness adds two: the tun
 creates no new trial once the budget (minus a reserve for scoring the best model) is spent,
 and a Keras callback stops the epoch loop of the trial that is running at that moment.
 Every finished trial is recorded with its hyperparameters, best validation score, epochs
-(Hyperband's fidelity) and when it finished.
+(Hyperband's fidelity) and when it finished; ``info["full_fidelity"]`` says whether it
+trained every epoch (Hyperband's lower rungs and trials cut at the deadline did not). The
+run's best CV score and model are those of its best full-fidelity trial; with none, the
+best configuration is trained for every epoch in what is left of the budget.
 """
 
 from __future__ import annotations
@@ -17,11 +20,23 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.strategies._keras_tracking import (
+    OBJECTIVE,
+    Tracker,
+    deadline_callback,
+    recording_tuner,
+)
 from harness.strategies._options import Option
-from harness.strategies._protocol import Deadline, Problem, SearchOutcome, Trial, TrialRecorder
+from harness.strategies._protocol import (
+    Deadline,
+    Problem,
+    SearchOutcome,
+    Trial,
+    TrialRecorder,
+    initial_design,
+)
 
 UNBOUNDED_TRIALS = 10_000
-OBJECTIVE = "val_accuracy"
 
 
 class KerasPredictor:
@@ -43,22 +58,6 @@ class KerasPredictor:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
-
-
-def _deadline_callback(deadline: Deadline, reserve_s: float) -> Any:
-    import keras
-
-    class StopAtDeadline(keras.callbacks.Callback):
-        """Stops training once the run's deadline minus the reserve has passed."""
-
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            if deadline.remaining() <= reserve_s:
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            self.on_train_batch_end(0)
-
-    return StopAtDeadline()
 
 
 #: What every keras-tuner strategy accepts; each class adds its own epochs options.
@@ -91,8 +90,12 @@ class _KerasTunerStrategy:
         self.reserve_s = reserve_s
         self.epochs = 1  # set by the subclass: epochs per trial (Hyperband's most)
 
-    def _tuner_kwargs(self, max_trials: int) -> dict[str, Any]:
-        return {"max_trials": max_trials}
+    #: Whether trials run at reduced fidelity (fewer epochs); one trial of ``max_trials`` is
+    #: then kept for evaluating the chosen configuration at full fidelity.
+    multi_fidelity: ClassVar[bool] = False
+
+    def _tuner_kwargs(self, limit: int, max_trials: int | None) -> dict[str, Any]:
+        return {"max_trials": limit}
 
     def search(self, problem: Problem, *, deadline: Deadline, seed: int,
                recorder: TrialRecorder) -> SearchOutcome:
@@ -110,68 +113,98 @@ class _KerasTunerStrategy:
         device = f"GPU ({gpus[0].name})" if gpus else "CPU"
         hypermodel, predictor_args = _hypermodel(problem)
         directory = Path.cwd() / "keras-tuner"
-        limit = deadline.max_trials or UNBOUNDED_TRIALS
-        reserve = self.reserve_s
-        recorded: list[Trial] = []
-        Recording = _recording(getattr(kt, self.tuner), recorded, recorder, deadline,
-                               self.epochs)
-        tuner = Recording(hypermodel, objective=kt.Objective(OBJECTIVE, "max"), seed=seed,
-                          executions_per_trial=self.executions_per_trial,
-                          directory=str(directory), project_name="run", overwrite=True,
-                          **self._tuner_kwargs(limit))
-        populate = tuner.oracle.populate_space
-
-        def populate_until_deadline(trial_id: str) -> dict[str, Any]:
-            if deadline.remaining() <= reserve or len(recorded) >= limit:
-                return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
-            return populate(trial_id)
-
-        tuner.oracle.populate_space = populate_until_deadline  # every oracle asks this first
         started = time.time()
-        tuner.search(problem.X, problem.y, epochs=self.epochs,
-                     validation_split=self.validation_split, batch_size=self.batch_size,
-                     callbacks=[_deadline_callback(deadline, reserve)], verbose=0)
-        scored = [t for t in recorded if t.cv_scores[0] is not None]
-        if not scored:
-            raise RuntimeError(f"no keras-tuner trial finished within the budget "
-                               f"({deadline.time_s:g} s)")
-        best_model = tuner.get_best_models(num_models=1)[0]
-        best = tuner.get_best_hyperparameters(num_trials=1)[0].values
+        tracker = Tracker(recorder, deadline, self.epochs)
+        tuner = self._run_tuner(kt, hypermodel, problem, deadline, seed, tracker, directory)
+        model, params, best_cv = self._choose(tuner, problem, deadline, tracker)
+        details = {"device": device, "n_trials": len(tracker.recorded),
+                   "search_wall_s": round(time.time() - started, 2),
+                   "tensorflow": tf.__version__, "keras_tuner": kt.__version__}
+        if tracker.random_ids is not None:
+            details["initial_design"] = _initial_points(tuner.oracle)
+            details["model_proposed_trials"] = sum(
+                t.info.get("proposed_by") == "model" for t in tracker.recorded)
         if not self.keep_artifacts:
             shutil.rmtree(directory, ignore_errors=True)
         classes = np.arange(int(problem.y.max()) + 1)
         return SearchOutcome(
-            best_params={k: v for k, v in best.items() if not k.startswith("tuner/")},
-            best_cv_score=max(t.cv_scores[0] for t in scored),
-            details={"device": device, "n_trials": len(recorded),
-                     "search_wall_s": round(time.time() - started, 2),
-                     "tensorflow": tf.__version__, "keras_tuner": kt.__version__},
-            best_estimator=fitted_view(KerasPredictor(best_model, **predictor_args),
+            best_params=params, best_cv_score=best_cv, details=details,
+            best_estimator=fitted_view(KerasPredictor(model, **predictor_args),
                                        "classification", classes))
 
+    def _run_tuner(self, kt: Any, hypermodel: Any, problem: Problem, deadline: Deadline,
+                   seed: int, tracker: Tracker, directory: Path) -> Any:
+        """Build the recording tuner and search until the deadline or the trial cap."""
+        limit = deadline.max_trials or UNBOUNDED_TRIALS
+        if self.multi_fidelity and deadline.max_trials and deadline.max_trials >= 2:
+            limit -= 1  # kept for the full-fidelity evaluation
+        Recording = recording_tuner(getattr(kt, self.tuner), tracker)
+        tuner = Recording(hypermodel, objective=kt.Objective(OBJECTIVE, "max"), seed=seed,
+                          executions_per_trial=self.executions_per_trial,
+                          directory=str(directory), project_name="run", overwrite=True,
+                          **self._tuner_kwargs(limit, deadline.max_trials))
+        if hasattr(tuner.oracle, "num_initial_points"):  # a model-based oracle
+            tracker.track_proposals(tuner.oracle)
+        populate = tuner.oracle.populate_space
 
-def _recording(base: type, recorded: list[Trial], recorder: TrialRecorder,
-               deadline: Deadline, configured_epochs: int) -> type:
-    """The keras-tuner tuner class ``base``, recording each trial as it ends."""
+        def populate_until_deadline(trial_id: str) -> dict[str, Any]:
+            if deadline.remaining() <= self.reserve_s or len(tracker.recorded) >= limit:
+                return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+            return populate(trial_id)
 
-    class Recording(base):  # type: ignore[misc, valid-type]
-        def on_trial_end(self, trial: Any) -> None:
-            super().on_trial_end(trial)
-            values = dict(trial.hyperparameters.values)
-            # Hyperband sets each trial's own epochs (tuner/epochs)
-            epochs = values.get("tuner/epochs", configured_epochs)
-            score = trial.score
-            recorded.append(Trial(
-                number=len(recorded),
-                params={k: v for k, v in values.items() if not k.startswith("tuner/")},
-                cv_scores=[float(score) if score is not None else None],
-                fit_time_s=0.0, score_time_s=0.0, elapsed_s=deadline.elapsed(),
-                fidelity={"epochs": int(epochs)} if epochs is not None else None,
-                info={"trial_id": trial.trial_id, "status": str(trial.status),
-                      "objective": OBJECTIVE}))
-            recorder.record(recorded[-1])
+        tuner.oracle.populate_space = populate_until_deadline  # every oracle asks this first
+        tuner.search(problem.X, problem.y, epochs=self.epochs,
+                     validation_split=self.validation_split, batch_size=self.batch_size,
+                     callbacks=[deadline_callback(deadline, self.reserve_s, tracker.stopped)],
+                     verbose=0)
+        if not any(t.cv_scores[0] is not None for t in tracker.recorded):
+            raise RuntimeError(f"no keras-tuner trial finished within the budget "
+                               f"({deadline.time_s:g} s)")
+        return tuner
 
-    return Recording
+    def _choose(self, tuner: Any, problem: Problem, deadline: Deadline, tracker: Tracker
+                ) -> tuple[Any, dict[str, Any], float | None]:
+        """The model, params and best CV score of the best full-fidelity trial; with none,
+        the tuner's best configuration trained for every epoch in what is left of the
+        budget (best CV None when even that is cut short)."""
+        best = tracker.best_full()
+        if best is not None:
+            trial = tuner.oracle.get_trial(best.info["trial_id"])
+            return tuner.load_model(trial), best.params, best.cv_scores[0]
+        trial = tuner.oracle.get_best_trials(num_trials=1)[0]
+        params = {k: v for k, v in trial.hyperparameters.values.items()
+                  if not k.startswith("tuner/")}
+        model, score = self._full_fidelity_fit(tuner, trial, problem, deadline, tracker)
+        if model is None:
+            model = tuner.load_model(trial)
+        return model, params, score
+
+    def _full_fidelity_fit(self, tuner: Any, trial: Any, problem: Problem,
+                           deadline: Deadline, tracker: Tracker) -> tuple[Any, float | None]:
+        """Train ``trial``'s configuration for every epoch, recorded as a trial; (model,
+        its best validation score) when it finished, else (None, None)."""
+        stopped = [False]
+        model = tuner.hypermodel.build(trial.hyperparameters.copy())
+        history = model.fit(problem.X, problem.y, epochs=self.epochs,
+                            validation_split=self.validation_split, batch_size=self.batch_size,
+                            callbacks=[deadline_callback(deadline, deadline.min_reserve_s,
+                                                          stopped)], verbose=0)
+        scores = [float(v) for v in history.history.get(OBJECTIVE, [])]
+        full = not stopped[0] and len(history.epoch) >= self.epochs
+        score = max(scores) if scores else None  # as keras-tuner scores a trial
+        tracker.record(Trial(
+            number=len(tracker.recorded),
+            params={k: v for k, v in trial.hyperparameters.values.items()
+                    if not k.startswith("tuner/")},
+            cv_scores=[score], fit_time_s=0.0, score_time_s=0.0,
+            elapsed_s=deadline.elapsed(), fidelity={"epochs": len(history.epoch)},
+            info={"full_fidelity": full, "stage": "full-fidelity", "objective": OBJECTIVE}))
+        return (model, score) if full else (None, None)
+
+
+def _initial_points(oracle: Any) -> int:
+    """The random trials a keras-tuner Bayesian oracle draws before its Gaussian process."""
+    return int(oracle.num_initial_points or max(3 * len(oracle.hyperparameters.space), 3))
 
 
 def _hypermodel(problem: Problem) -> tuple[Any, dict[str, Any]]:
@@ -233,12 +266,36 @@ class KerasHyperbandStrategy(_KerasTunerStrategy):
         self.factor = factor
         self.epochs = max_epochs  # Hyperband sets each trial's own (tuner/epochs)
 
-    def _tuner_kwargs(self, max_trials: int) -> dict[str, Any]:
+    multi_fidelity: ClassVar[bool] = True
+
+    def _tuner_kwargs(self, limit: int, max_trials: int | None) -> dict[str, Any]:
         return {"max_epochs": self.max_epochs, "factor": self.factor}
 
 
 class KerasBayesStrategy(_FixedEpochsStrategy):
-    """keras-tuner BayesianOptimization (Gaussian process)."""
+    """keras-tuner BayesianOptimization (Gaussian process).
+
+    Its random initial design is sized from the trial cap when ``num_initial_points`` is
+    unset; each run records how many trials the model proposed (``model_proposed_trials``).
+    """
 
     name: ClassVar[str] = "keras-bayes"
     tuner: ClassVar[str] = "BayesianOptimization"
+    options: ClassVar[dict[str, Option]] = {
+        "num_initial_points": Option((int,), None, "random trials before the Gaussian process "
+                                     "(unset: min(10, max(3, max_trials // 4)), or keras-"
+                                     "tuner's 3 per dimension with no trial cap)", minimum=1),
+        **_FixedEpochsStrategy.options}
+
+    def __init__(self, *, num_initial_points: int | None = None, epochs: int = 3,
+                 executions_per_trial: int = 1, batch_size: int = 32,
+                 validation_split: float = 0.2, keep_artifacts: bool = False,
+                 reserve_s: float = 3.0):
+        super().__init__(epochs=epochs, executions_per_trial=executions_per_trial,
+                         batch_size=batch_size, validation_split=validation_split,
+                         keep_artifacts=keep_artifacts, reserve_s=reserve_s)
+        self.num_initial_points = num_initial_points
+
+    def _tuner_kwargs(self, limit: int, max_trials: int | None) -> dict[str, Any]:
+        return {"max_trials": limit, "num_initial_points": initial_design(
+            self.num_initial_points, max_trials, default=None)}

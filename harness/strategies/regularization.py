@@ -92,6 +92,8 @@ class RegularizationStrategy:
     """
 
     name: ClassVar[str] = "regularization"
+    #: what its runs record as their model (it runs once per dataset, not per model)
+    searched_model: ClassVar[str] = "linear"
     requires: ClassVar[str] = "scikit-learn"
     options: ClassVar[dict[str, Option]] = {
         "penalties": Option((list,), None, "penalty kinds to compare (unset: all four)",

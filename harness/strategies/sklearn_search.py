@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any, ClassVar
 
@@ -151,6 +152,10 @@ class HalvingStrategy:
     """HalvingRandomSearchCV (successive halving over n_samples).
 
     Many candidates on few samples, the best ``1/factor`` of them on ``factor`` times more.
+    When its last rung did not use the whole train part (the budget or the trial cap ended
+    it early, or the schedule stops short of it), the chosen configuration is
+    cross-validated once more on the whole train part, so its best CV score compares with
+    other strategies'; one trial of ``max_trials`` is kept for that.
     """
 
     name: ClassVar[str] = "halving"
@@ -199,10 +204,39 @@ class HalvingStrategy:
             random_state=seed,
             **search_kwargs(problem, seed),
         )
-        search, log = run_budgeted_search(search, problem, deadline=deadline, recorder=recorder)
-        return outcome_from_search(
-            search,
-            log,
-            n_iterations=len(getattr(search, "n_resources_", [])),
-            n_resources=[int(n) for n in getattr(search, "n_resources_", [])],
-        )
+        capped = deadline
+        if deadline.max_trials is not None and deadline.max_trials >= 2:
+            # one trial of the cap is kept for the full-fidelity evaluation
+            capped = dataclasses.replace(deadline, max_trials=deadline.max_trials - 1)
+        search, log = run_budgeted_search(search, problem, deadline=capped, recorder=recorder)
+        rungs = [int(n) for n in getattr(search, "n_resources_", [])]
+        outcome = outcome_from_search(search, log, n_iterations=len(rungs), n_resources=rungs)
+        if not rungs or rungs[-1] < len(problem.y):  # chosen on a subsample: score it on all
+            outcome.best_cv_score = full_fidelity_score(
+                problem, outcome.best_params, seed=seed, log=log, iteration=len(rungs))
+            outcome.details["full_fidelity_evaluation"] = True
+        return outcome
+
+
+def full_fidelity_score(problem: Problem, params: dict[str, Any], *, seed: int, log: TrialLog,
+                        iteration: int) -> float | None:
+    """Cross-validate ``params`` on the whole train part (the run's splitter and scorer),
+    record it as a full-fidelity trial and return its mean score (None if a fold failed)."""
+    import numpy as np
+    from sklearn.model_selection import cross_validate
+
+    from harness.records import Trial
+    from harness.strategies._protocol import clean_score
+
+    cv = cross_validate(problem.make_estimator(params), problem.X, problem.y,
+                        scoring=problem.scoring, cv=problem.splitter(seed),
+                        n_jobs=problem.n_jobs, error_score=np.nan)
+    trial = Trial(number=0, params=dict(params),
+                  cv_scores=[clean_score(s) for s in cv["test_score"]],
+                  fit_time_s=float(np.sum(cv["fit_time"])),
+                  score_time_s=float(np.sum(cv["score_time"])),
+                  elapsed_s=log.deadline.elapsed(),
+                  fidelity={"n_samples": len(problem.y), "iteration": iteration},
+                  info={"full_fidelity": True, "stage": "full-fidelity"})
+    log.add(trial)
+    return trial.mean_cv_score
