@@ -71,6 +71,15 @@ class StrategyInfo:
         ``outcome_space(problem)``, the dimensions of the best params it returns."""
         return callable(getattr(self.cls, "outcome_space", None))
 
+    def contender(self, model: str) -> str:
+        """What a user could pick, as the report names it: ``strategy · model``; for a
+        strategy that chooses its own model, its name with what it searches when the class
+        says (``searches``, e.g. ``regularization · linear``), else its name (``flaml``)."""
+        if not self.chooses_model:
+            return f"{self.name} · {model}"
+        searched = getattr(self.cls, "searches", None)
+        return f"{self.name} · {searched}" if searched else self.name
+
     @property
     def model_kinds(self) -> tuple[str, ...]:
         """The models it can tune (``estimator``: scikit-learn, ``keras``: hypermodels)."""

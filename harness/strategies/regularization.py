@@ -92,6 +92,7 @@ class RegularizationStrategy:
     """
 
     name: ClassVar[str] = "regularization"
+    searches: ClassVar[str] = "linear"  # the models it searches, in its contender's label
     requires: ClassVar[str] = "scikit-learn"
     options: ClassVar[dict[str, Option]] = {
         "penalties": Option((list,), None, "penalty kinds to compare (unset: all four)",
