@@ -41,6 +41,8 @@ def _level_lines(level: dict[str, Any]) -> list[str]:
                      f"{', '.join(map(str, cov['seeds']))} ({cov['pairs']} pairs)")
         lines.append(pad + "failed runs: " + ", ".join(
             f"{n} {by[n]['failed']} of {by[n]['runs']}" for n in names))
+    lines += [f"{pad}{q['runs']} of {q['of']} scored runs: {note}"
+              for note, q in level["qualified"].items()]
     lines += [f"{pad}not ranked ({why}): {', '.join(names)}"
               for why, names in by_reason(level["not_ranked"])]
     return lines

@@ -101,8 +101,8 @@ def _verdict_runs(table: dict[str, dict[str, list[float | None | str]]]) -> pd.D
 
 
 def _normalized(table: dict[str, dict[str, list[float | None | str]]]):
-    return normalized_scores(suite_verdict(_verdict_runs(table), levels=(1.0,),
-                                           resamples=50).standings)
+    (standing,) = suite_verdict(_verdict_runs(table), levels=(1.0,), resamples=50).standings
+    return normalized_scores(standing)
 
 
 def _c(strategy: str) -> str:
@@ -152,7 +152,7 @@ def test_normalized_scale_uses_the_median_of_random_search():
 def test_normalized_scores_without_random_runs_and_with_failures():
     no_random = _normalized({"P1": {"a": [0.9], "b": [0.8]}})
     assert no_random.note == ("normalized scores need the random strategy as the baseline; "
-                              "it is not in this suite")
+                              "it did not run on P1")
     assert [(r.contender, r.per_problem, r.why, r.mean, r.mean_rank)
             for r in no_random.rows] == [
         (_c("a"), {"P1": None}, {"P1": "undefined: no random-search score here"}, None, 1.0),

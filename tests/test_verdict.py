@@ -143,35 +143,49 @@ def test_two_equal_contenders_are_a_tie_group_not_a_pick(tmp_path):
 
 def _levels_store(db: Path) -> Path:
     """"early" leads at 25% and 50% and trails at 100%; "late" the other way round; "automl"
-    (a strategy that chooses its own model) stored no score before 100%."""
-    reason = "not measured: an AutoML ensemble cannot be refit"
+    (a strategy that chooses its own model) stored no score before 100%; on d3 "early" had
+    ended at its trial cap before 25%, so its final score stands for both levels."""
+    unmeasured = {"test_score_at": {"0.25": None, "0.5": None},
+                  "level_notes": {"0.25": "not measured", "0.5": "not measured"}}
+    capped = "ended at its trial cap before this level"
     results = []
     for dataset in DATASETS[:3]:
         for seed in SEEDS:
             j = _jitter(dataset, seed)
+            early = {"test_score_at": {"0.25": 0.75 + j, "0.5": 0.78 + j}, "level_notes": {}}
+            if dataset == "d3":
+                early = {"test_score_at": {"0.25": 0.80 + j, "0.5": 0.80 + j},
+                         "level_notes": {"0.25": capped, "0.5": capped}}
             results += [
                 _result(_spec(dataset, "random", seed), "ok", 0.80 + j, cv=0.8,
-                        details={"test_score_at": {"0.25": 0.75 + j, "0.5": 0.78 + j}}),
+                        details=early),
                 _result(_spec(dataset, "bayes", seed), "ok", 0.90 + j, cv=0.9,
                         details={"test_score_at": {"0.25": 0.60 + j, "0.5": 0.70 + j}}),
                 _result(_spec(dataset, "flaml", seed, contender="flaml"), "ok", 0.85 + j,
-                        cv=0.99, details={"test_score_at": {"0.25": reason, "0.5": reason}})]
+                        cv=0.99, details=unmeasured)]
     return _store(db, results)
 
 
 def test_each_budget_level_ranks_its_own_stored_test_scores(tmp_path):
-    verdict = _recommend(_levels_store(tmp_path / "r.db"))
+    db = _levels_store(tmp_path / "r.db")
+    verdict = _recommend(db)
     for level in (0.25, 0.5):
         entry = _level(verdict, level)
         assert [c["contender"] for c in entry["contenders"]] == ["random · m", "bayes · m"]
         assert entry["contenders"][0]["mean_rank"] == 1.0
-        assert entry["not_ranked"] == {"flaml": f"not measured at {level:.0%} of the budget: "
-                                                "not measured: an AutoML ensemble cannot be "
-                                                "refit"}
+        assert entry["not_ranked"] == {"flaml": f"not measured at {level:.0%} of the budget"}
+        # 2 of the 12 ranked scores are final scores standing in for this level
+        assert entry["qualified"] == {"ended at its trial cap before this level":
+                                      {"runs": 2, "of": 12}}
+        assert entry["summary"].endswith("; 2 of 12 scored runs: ended at its trial cap "
+                                         "before this level")
     final = _level(verdict, 1.0)
     assert [c["contender"] for c in final["contenders"]] == ["bayes · m", "flaml",
                                                              "random · m"]
-    assert final["not_ranked"] == {}
+    assert final["not_ranked"] == {} and final["qualified"] == {}
+    text = run_cli("recommend", "--db", str(db)).stdout
+    assert "not ranked (not measured at 25% of the budget): flaml" in text
+    assert "2 of 12 scored runs: ended at its trial cap before this level" in text
 
 
 def test_contenders_that_share_no_problem_are_not_compared(tmp_path):

@@ -8,12 +8,12 @@ reads it, so writing a report never fits a model.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
-from harness.analysis.contenders import contender_label
+from harness.analysis.contenders import contender_labels
 
 PREDATES = ("the best run was stored by a harness version that did not compute learning "
             "curves with each run")
@@ -81,26 +81,32 @@ def learning_curve_of(runs: pd.DataFrame, problem: str, named: list[str]) -> Lea
     """The stored learning curve of the contender the verdict names (``named``: its pick,
     or its tie group best first; the first of them with a curve on ``problem``), from its
     run of the problem's own model with the best test score; ``strategy`` is the contender.
-    A note says why there is none."""
+    ``note`` says why the contenders before it (or all of them) have none."""
     if not named:
         return LearningCurve(problem, "", {}, [], [], [], [], [], "",
                              "the verdict names no contender for this problem")
-    labels = [contender_label(spec, strategy, model) for spec, strategy, model
-              in zip(runs["spec"], runs["strategy"], runs["model"], strict=True)]
-    own = _own_model_runs(runs.assign(_contender=labels), problem)
+    labelled = runs.assign(_contender=contender_labels(runs))
+    ran = set(labelled.loc[labelled["problem"] == problem, "_contender"])
+    own = _own_model_runs(labelled, problem)
     own = own[own["test_score"].notna()]
-    notes = []
+    why: dict[str, list[str]] = {}
     for contender in named:
         mine = own[own["_contender"] == contender]
         if mine.empty:
-            notes.append(f"{contender} has no successful run of this problem's own model "
-                         "(a strategy that chooses its own model gets no curve)")
+            reason = ("did not run on this problem" if contender not in ran else
+                      "no successful run of this problem's own model (a strategy that "
+                      "chooses its own model gets no curve)")
+            why.setdefault(reason, []).append(contender)
             continue
         curve = _curve(_best_with_curve(mine, "test_score"), problem, contender)
         if curve.sizes:
-            return curve
-        notes.append(f"{contender}: {curve.note}")
-    return LearningCurve(problem, named[0], {}, [], [], [], [], [], "", "; ".join(notes))
+            return replace(curve, note=_notes(why))
+        why.setdefault(str(curve.note), []).append(contender)
+    return LearningCurve(problem, named[0], {}, [], [], [], [], [], "", _notes(why))
+
+
+def _notes(why: dict[str, list[str]]) -> str | None:
+    return "; ".join(f"{', '.join(names)}: {reason}" for reason, names in why.items()) or None
 
 
 def _stored(run: pd.Series) -> dict[str, Any]:

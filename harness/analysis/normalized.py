@@ -89,19 +89,12 @@ def _rows(standing: Standing) -> list[NormalizedRow]:
     return rows
 
 
-def normalized_scores(standings: list[Standing]) -> NormalizedScores:
-    """The normalized-score table of the verdict's standings at 100% of the budget (one
-    group of rows per scope; a contender appears in the scope it ran in)."""
-    full = [s for s in standings if s.level >= 1.0]
-    problems = [p for s in full for p in s.problems]
-    rows = [row for s in full for row in _rows(s)]
+def normalized_scores(standing: Standing) -> NormalizedScores:
+    """The normalized-score table of one scope of the verdict (its standing at 100% of the
+    budget): a row per contender that ran there, in the verdict's order."""
+    rows = _rows(standing)
     note = None
-    if rows and not (set().union(*(set(s.observations["strategy"]) for s in full))
-                     & {BASELINE}):
-        note = ("normalized scores need the random strategy as the baseline; it is not in "
-                "this suite")
-    widened = [NormalizedRow(r.contender, {p: r.per_problem.get(p) for p in problems},
-                             {p: r.why.get(p, NOT_RUN if p not in r.per_problem else "")
-                              for p in problems if r.per_problem.get(p) is None},
-                             r.failed, r.mean, r.mean_rank, r.rank_note) for r in rows]
-    return NormalizedScores(widened, problems, note)
+    if rows and BASELINE not in set(standing.observations["strategy"]):
+        note = ("normalized scores need the random strategy as the baseline; it did not run "
+                f"on {', '.join(standing.problems)}")
+    return NormalizedScores(rows, list(standing.problems), note)

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from harness.analysis.bootstrap import RESAMPLES, bootstrap, point_mean
-from harness.analysis.contenders import LEVELS, level_text, observations
+from harness.analysis.contenders import LEVELS, SCORED, level_text, observations
 from harness.analysis.standings import Standing, scopes, standing
 from harness.analysis.statistics import holm
 
@@ -70,6 +70,8 @@ class Recommendation:
     seeds: list[int] = field(default_factory=list)
     n_pairs: int = 0
     not_ranked: dict[str, str] = field(default_factory=dict)
+    #: notes that qualify some runs' scores at this level: {note: (runs with it, scored runs)}
+    qualified: dict[str, tuple[int, int]] = field(default_factory=dict)
     summary: str = ""
 
 
@@ -137,8 +139,18 @@ def _compare(table: Standing, alpha: float, p_best: list[float]) -> list[Contend
     return out
 
 
+def _qualified(table: Standing) -> dict[str, tuple[int, int]]:
+    """Notes stored beside scores at this level (e.g. the run had ended at its trial cap
+    before it, so its final score stands for it), counted over the ranked runs' scores."""
+    obs = table.observations
+    scored = obs[(obs["outcome"] == SCORED) & obs["contender"].isin(table.ranked)]
+    counts = scored["reason"].dropna().value_counts()
+    return {str(note): (int(n), len(scored)) for note, n in counts.items()}
+
+
 def _recommend(table: Standing, alpha: float, resamples: int, seed: int) -> Recommendation:
-    base = dict(level=table.level, problems=table.problems, not_ranked=table.not_ranked)
+    base = dict(level=table.level, problems=table.problems, not_ranked=table.not_ranked,
+                qualified=_qualified(table))
     if not table.ranked:
         return Recommendation(**base, pick=None, group=[],
                               summary=f"at {level_text(table.level)} of the budget: no "
@@ -189,6 +201,7 @@ def summary(rec: Recommendation, alpha: float = ALPHA) -> str:
                  "pairs")
     named = [rec.pick] if rec.pick is not None else rec.group
     parts.append(f"failed runs: {_failures(rec.contenders, named)}")
+    parts += [f"{n} of {total} scored runs: {note}" for note, (n, total) in rec.qualified.items()]
     return "; ".join(parts)
 
 
@@ -211,7 +224,9 @@ def verdict_plain(verdict: Verdict) -> dict[str, Any]:
             "effect": asdict(rec.effect) if rec.effect else None,
             "contenders": [{**asdict(r), "failure_rate": r.failed / r.runs if r.runs else None}
                            for r in rec.contenders],
-            "not_ranked": rec.not_ranked})
+            "not_ranked": rec.not_ranked,
+            "qualified": {note: {"runs": n, "of": total}
+                          for note, (n, total) in rec.qualified.items()}})
     return {"ranks_on": "test score", "alpha": verdict.alpha,
             "test": "two-sided Wilcoxon signed-rank (zero_method pratt) of the best against "
                     "each other contender, Holm-corrected",

@@ -106,8 +106,10 @@ def _not_ranked(obs: pd.DataFrame, coverage: dict[str, int], best: int, n_proble
         if coverage.get(contender, 0) == best:
             continue
         why = obs[(obs["contender"] == contender) & (obs["outcome"] == UNMEASURED)]["reason"]
-        unmeasured = "; ".join(sorted({str(r) for r in why.dropna()}))
-        if best < 0 and not unmeasured:
+        # "not measured at 25% of the budget: not enough trials" (no "not measured" twice)
+        texts = {str(r).removeprefix("not measured").lstrip(" :;,") for r in why.dropna()}
+        unmeasured = "; ".join(sorted(t for t in texts if t))
+        if best < 0 and why.empty:
             reasons[contender] = "every run failed"
         elif best < 0 or coverage.get(contender, 0) == 0:
             reasons[contender] = (f"not measured at {level_text(level)} of the budget"

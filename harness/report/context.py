@@ -154,7 +154,7 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
         "surrogate_r2": _num(importance.surrogate_r2, 3),
         "importance_trials": importance.n_trials,
         "learning_svg": learning_svg(curve) if curve and curve.sizes else None,
-        "learning_note": LEARNING_HIDDEN if curve is None else curve.note,
+        "learning_note": LEARNING_HIDDEN if curve is None else (curve.note or ""),
         "learning_of": (f"{curve.strategy}: {curve.params or 'defaults'}"
                         if curve and curve.sizes else ""),
     }

@@ -87,20 +87,24 @@ def _normalized_cell(value: float | None, why: str | None, failed: int) -> dict[
     return cell(num(value, 3) + (f" ({failed} failed)" if failed else ""), value)
 
 
-def normalized_context(verdict: Verdict) -> dict[str, Any]:
-    """The normalized-score table, rows in the verdict's order, with its mean ranks."""
-    norm = normalized_scores(verdict.standings)
-    return {
-        "problems": norm.problems,
-        "note": norm.note,
-        "rows": [{"strategy": r.contender,
-                  "cells": [_normalized_cell(r.per_problem.get(p), r.why.get(p),
-                                             r.failed.get(p, 0)) for p in norm.problems],
-                  "mean": cell(num(r.mean, 3), r.mean),
-                  "rank": cell(num(r.mean_rank, 2) if r.mean_rank is not None
-                               else f"not ranked: {r.rank_note or 'no result'}",
-                               r.mean_rank)} for r in norm.rows],
-    }
+def normalized_context(verdict: Verdict) -> list[dict[str, Any]]:
+    """A normalized-score table per scope, rows in the verdict's order, with its mean ranks."""
+    tables = []
+    for standing in verdict.standings:
+        if standing.level < 1.0:
+            continue
+        norm = normalized_scores(standing)
+        tables.append({
+            "problems": norm.problems,
+            "note": norm.note,
+            "rows": [{"strategy": r.contender,
+                      "cells": [_normalized_cell(r.per_problem.get(p), r.why.get(p),
+                                                 r.failed.get(p, 0)) for p in norm.problems],
+                      "mean": cell(num(r.mean, 3), r.mean),
+                      "rank": cell(num(r.mean_rank, 2) if r.mean_rank is not None
+                                   else f"not ranked: {r.rank_note or 'no result'}",
+                                   r.mean_rank)} for r in norm.rows]})
+    return tables
 
 
 def _scores(verdict: Verdict) -> tuple[pd.DataFrame, list[str]]:

@@ -73,11 +73,12 @@ class StrategyInfo:
 
     def contender(self, model: str) -> str:
         """What a user could pick, as the report names it: ``strategy · model``; for a
-        strategy that chooses its own model, its name with what it searches when the class
-        says (``searches``, e.g. ``regularization · linear``), else its name (``flaml``)."""
+        strategy that chooses its own model, its name with the models it searches when the
+        class says (``searched_model``: ``regularization · linear``), else its name
+        (``flaml``)."""
         if not self.chooses_model:
             return f"{self.name} · {model}"
-        searched = getattr(self.cls, "searches", None)
+        searched = getattr(self.cls, "searched_model", None)
         return f"{self.name} · {searched}" if searched else self.name
 
     @property

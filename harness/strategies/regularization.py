@@ -92,7 +92,8 @@ class RegularizationStrategy:
     """
 
     name: ClassVar[str] = "regularization"
-    searches: ClassVar[str] = "linear"  # the models it searches, in its contender's label
+    #: what its runs record as their model (it runs once per dataset, not per model)
+    searched_model: ClassVar[str] = "linear"
     requires: ClassVar[str] = "scikit-learn"
     options: ClassVar[dict[str, Option]] = {
         "penalties": Option((list,), None, "penalty kinds to compare (unset: all four)",
