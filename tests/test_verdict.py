@@ -276,3 +276,25 @@ def test_a_real_run_names_its_contenders_and_the_report_agrees(write_suite, tmp_
     page = html.unescape((tmp_path / "reports/verdict-real/index.html").read_text())
     for entry in verdict["levels"]:
         assert entry["summary"] in page
+
+
+def test_the_bootstrap_resamples_problems_then_seeds():
+    import numpy as np
+
+    from harness.analysis.bootstrap import bootstrap
+
+    # a is best on p1 and b on p2 and p3, on every seed: a has the best mean rank in a
+    # resample exactly when p1 is drawn at least twice of three: 7/27
+    ranks = np.array([[[1.0, 2.0]] * 2, [[2.0, 1.0]] * 2, [[2.0, 1.0]] * 2])
+    values = np.array([[[0.9, 0.8]] * 2, [[0.7, 0.8]] * 2, [[0.7, 0.8]] * 2])
+    result = bootstrap(ranks, values, pair=(0, 1), resamples=4000, seed=1)
+    assert result.p_best[0] == pytest.approx(7 / 27, abs=0.03)
+    assert sum(result.p_best) == pytest.approx(1.0)
+    # the mean difference a - b: (0.1 - 0.1 - 0.1) / 3; resampled between -0.1 and 0.1
+    assert result.diff == pytest.approx(-0.1 / 3)
+    assert -0.1 - 1e-9 <= result.low < result.diff < result.high <= 0.1 + 1e-9
+    # within a problem, seeds are resampled: one seed where b wins makes it sometimes best
+    mixed = np.array([[[1.0, 2.0], [2.0, 1.0], [1.0, 2.0]]])
+    shares = bootstrap(mixed, mixed * 0, pair=None, resamples=4000, seed=1).p_best
+    # b is best when the seeds drawn hold more of seed 1 than of the others: 7/27 again
+    assert shares[1] == pytest.approx(7 / 27, abs=0.03)
