@@ -38,7 +38,7 @@ def _level_lines(level: dict[str, Any]) -> list[str]:
     cov = level["coverage"]
     if cov["problems"]:
         lines.append(f"{pad}coverage: {len(cov['problems'])} problem(s) x seed(s) "
-                     f"{', '.join(map(str, cov['seeds']))} ({cov['pairs']} pairs)")
+                     f"{', '.join(map(str, cov['seeds']))} ({cov['pairs']} pair(s))")
         lines.append(pad + "failed runs: " + ", ".join(
             f"{n} {by[n]['failed']} of {by[n]['runs']}" for n in names))
     lines += [f"{pad}{q['runs']} of {q['of']} scored runs: {note}"

@@ -54,7 +54,7 @@ def _row(level: dict[str, Any]) -> dict[str, Any]:
         "p_best": ", ".join(f"{n} {by[n]['p_best']:.0%}" for n in names) or "–",
         "effect": effect,
         "coverage": (f"{len(coverage['problems'])} problem(s) × seeds "
-                     f"{', '.join(map(str, coverage['seeds']))} ({coverage['pairs']} pairs)"
+                     f"{', '.join(map(str, coverage['seeds']))} ({coverage['pairs']} pair(s))"
                      if coverage["problems"] else "–"),
         "failures": ", ".join(f"{n}: {by[n]['failed']} of {by[n]['runs']}" for n in names)
         or "–",
