@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
 from harness.runner import SuiteRun, run_suite
 from harness.store import DEFAULT_DB, ResultStore
+
+if TYPE_CHECKING:
+    from harness.analysis import Verdict
+
+
+class Recommended(NamedTuple):
+    """The verdict of a stored suite's latest round (see ``analysis.suite_verdict``)."""
+
+    suite: str
+    round: str
+    verdict: Verdict
 
 
 class Results(NamedTuple):
@@ -53,4 +64,19 @@ def load_results(db: str | Path = DEFAULT_DB, suite: str | Path | None = None) -
         return Results(store.runs_frame(suite=name), store.trials_frame(suite=name))
 
 
-__all__ = ["Results", "SuiteRun", "load_results", "run_suite", "stored_suite_name"]
+def recommend(db: str | Path = DEFAULT_DB, suite: str | Path | None = None, *,
+              alpha: float = 0.05) -> Recommended:
+    """Which contender to pick at 25%, 50% and 100% of the budget, from the runs of the
+    suite's latest round (``suite``: its stored name or its file; default: the suite run
+    last), as the report's Recommendation section shows it."""
+    from harness.analysis import load_suite_data, suite_verdict
+
+    name = stored_suite_name(suite)
+    with ResultStore(db, create=False) as store:
+        name = store.suite_name(name)
+        data = load_suite_data(store, name)
+    return Recommended(name, data.round, suite_verdict(data.runs, alpha=alpha))
+
+
+__all__ = ["Recommended", "Results", "SuiteRun", "load_results", "recommend", "run_suite",
+           "stored_suite_name"]

@@ -1,5 +1,5 @@
-"""The ``harness`` command: run, report, compare, list, show, export, env. A thin layer over
-the Python API."""
+"""The ``harness`` command: run, report, compare, recommend, list, show, export, env. A thin
+layer over the Python API."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``harness`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "report": _cmd_report, "compare": _cmd_compare,
-                "list": _cmd_list, "show": _cmd_show, "export": _cmd_export, "env": _cmd_env}
+                "recommend": _cmd_recommend, "list": _cmd_list, "show": _cmd_show,
+                "export": _cmd_export, "env": _cmd_env}
     try:
         return handlers[args.command](args)
     except UserError as exc:
@@ -159,6 +160,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(f"harness: {len(regressions)} regression(s) of round {candidate.name} against "
               f"round {baseline.name}", file=sys.stderr)
         return EXIT_RUN_FAILURES
+    return EXIT_OK
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from harness.api import recommend
+    from harness.recommend_view import verdict_json, verdict_text
+
+    if not 0 < args.alpha < 1:
+        raise UserError(f"--alpha must be between 0 and 1, got {args.alpha:g}")
+    suite, round, verdict = recommend(args.db, args.suite, alpha=args.alpha)
+    show = verdict_json if args.format == "json" else verdict_text
+    print(show(suite, round, verdict))
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_report(sub)
     _add_compare(sub)
+    _add_recommend(sub)
     _add_inspection(sub)
     return parser
 
@@ -101,6 +102,27 @@ def _add_compare(sub: Any) -> None:
     compare.add_argument("--correction", choices=["bh", "holm", "none"], default="bh",
                          help="multiplicity correction over all comparisons (default bh: "
                               "Benjamini-Hochberg)")
+
+
+def _add_recommend(sub: Any) -> None:
+    rec = sub.add_parser(
+        "recommend", help="which contender to pick at 25%%, 50%% and 100%% of the budget, "
+                          "and how sure",
+        description="The verdict of a stored suite's latest round, as its report's "
+                    "Recommendation shows it: contenders (a strategy on a model, or a "
+                    "strategy that chooses its own model) ranked on the held-out test score "
+                    "on the problems and seeds they share, failed runs last; the pick, or "
+                    "the group that cannot be separated from the best (Holm-corrected "
+                    "Wilcoxon tests); how often each is best over bootstrap resamples of "
+                    "problems and seeds; the lead over the runner-up; coverage; failures.")
+    rec.add_argument("--suite", default=None,
+                     help="suite name as stored, or the path of its YAML file "
+                          "(default: the suite run last)")
+    _db_arg(rec)
+    rec.add_argument("--format", choices=["table", "json"], default="table",
+                     help="table (default) or json (for nightly jobs)")
+    rec.add_argument("--alpha", type=float, default=0.05,
+                     help="significance level of the tests against the best (default 0.05)")
 
 
 def _add_inspection(sub: Any) -> None:

@@ -18,6 +18,7 @@ from harness.errors import DatasetError
 from harness.problems import DatasetEntry, check_problem_task, pairings
 from harness.records import RunSpec
 from harness.spaces import space_to_dict
+from harness.strategies import resolve_strategy
 
 
 def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpec]:
@@ -52,7 +53,8 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
                     time_s=suite.budget.time_s, max_trials=suite.budget.max_trials,
                     hard_limit_s=suite.budget.hard_limit_s,
                     memory_mb=suite.budget.memory_mb, data_dir=data_dir,
-                    skip_reason=skip, round=round))
+                    skip_reason=skip, round=round,
+                    contender=resolve_strategy(pair.strategy.name).contender(pair.model)))
     return specs
 
 

@@ -83,7 +83,7 @@ def full_fidelity(fidelity: Mapping[str, Any] | None, info: Mapping[str, Any] | 
     return True if not fidelity else None
 
 
-_NOT_KEYED = ("data_dir", "skip_reason", "learning_curves")
+_NOT_KEYED = ("data_dir", "skip_reason", "learning_curves", "contender")
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,15 @@ class RunSpec:
     round: str = ""  # a label (a night's date) that makes the suite's runs new again
     # whether the worker computes the best configuration's learning curve after the run
     learning_curves: bool = field(default=True, compare=False)
+    # what a user could pick, as the report names it: ``random · svc``, ``flaml``,
+    # ``regularization · linear`` (set by the planner, which knows the strategy's class)
+    contender: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
         """Hash of what defines the run (everything but where its data is cached, why it is
-        skipped and whether a learning curve is computed after it).
+        skipped, whether a learning curve is computed after it and the contender's label,
+        which follows from the strategy and the model).
 
         The round is part of the key only when set, so keys of round-less runs stay as they
         were in stores written before rounds existed.

@@ -1,5 +1,6 @@
-"""Unit tests of the anytime curves and the budget-fraction recommendation, on hand-made frames
-(the columns the store's runs and trials frames give, only those the functions read)."""
+"""Unit tests of the anytime curves, on hand-made frames (the columns the store's runs and
+trials frames give, only those the functions read). The verdict per budget level is tested
+in test_verdict.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from harness.analysis.curves import (
     best_so_far_at,
     run_traces,
 )
-from harness.analysis.recommend import recommend
 
 
 def _trials(rows: list[tuple]) -> pd.DataFrame:
@@ -118,53 +118,3 @@ def test_best_so_far_at_a_budget_fraction(two_strategies):
     final = best_so_far_at(runs, traces, 1.0)
     assert _nan_equal(final["score"].tolist(), [0.8, 0.9, 0.7, 0.95, None])
     assert final["strategy"].tolist() == ["a", "a", "b", "b", "c"]
-
-
-def _race(strategies: dict[str, list[tuple[float, float]]], problems=("p1", "p2", "p3"),
-          seeds=(0, 1, 2)) -> tuple[pd.DataFrame, dict]:
-    """Every strategy on every (problem, seed) with the same (elapsed_s, score) trials; a tiny
-    seed-dependent offset keeps the paired differences distinct."""
-    runs, trials, run_id = [], [], 0
-    for problem in problems:
-        for seed in seeds:
-            for strategy, points in strategies.items():
-                run_id += 1
-                runs.append((run_id, problem, strategy, seed))
-                trials += [(run_id, t, s + 0.001 * seed) for t, s in points]
-    return _runs(runs, budget_s=100.0), run_traces(_trials(trials))
-
-
-def test_recommend_picks_the_planted_winner_at_each_budget_fraction():
-    runs, traces = _race({"fast": [(1.0, 0.7)], "slow": [(1.0, 0.5), (80.0, 0.9)],
-                          "late": [(60.0, 0.6)]})
-    early, final = recommend(runs, traces, fractions=(0.25, 1.0))
-    # at 25 s "late" has no score yet, so only fast and slow compete; fast is ahead on all 9
-    assert (early.fraction, early.strategy, early.mean_rank) == (0.25, "fast", 1.0)
-    assert (early.beats, early.ties, early.loses_to) == (["slow"], [], [])
-    assert early.summary.startswith("at 25% of the budget pick fast (mean rank 1.00 over 3 "
-                                    "problem(s)): significantly better than every other")
-    assert (final.strategy, final.mean_rank) == ("slow", 1.0)
-    assert sorted(final.beats) == ["fast", "late"] and final.ties == final.loses_to == []
-
-
-def test_recommend_reports_ties_and_budgets_without_scores():
-    runs, traces = _race({"a": [(10.0, 0.8)], "b": [(10.0, 0.8)]}, seeds=(0,))
-    none_yet, final = recommend(runs, traces, fractions=(0.05, 1.0))
-    assert none_yet.strategy is None and none_yet.mean_rank is None
-    assert none_yet.summary == "no strategy had a scored trial by 5% of the budget"
-    # equal scores: equal average ranks 1.5, the first is picked, the other is a tie
-    assert (final.strategy, final.mean_rank, final.ties, final.beats) == ("a", 1.5, ["b"], [])
-    assert "not significantly different from b" in final.summary
-
-
-def test_recommend_ranks_each_strategys_median_over_seeds():
-    # a: 0.9, 0.9 and one bad seed at 0.1 (median 0.9); b: 0.5 on every seed
-    rows, trials = [], []
-    for problem in ("p1", "p2"):
-        for seed, a_score in enumerate((0.9, 0.9, 0.1)):
-            for strategy, score in (("a", a_score), ("b", 0.5)):
-                rows.append((len(rows) + 1, problem, strategy, seed))
-                trials.append((len(rows), 1.0, score))
-    (final,) = recommend(_runs(rows, budget_s=10.0), run_traces(_trials(trials)),
-                         fractions=(1.0,))
-    assert (final.strategy, final.mean_rank, final.ties) == ("a", 1.0, ["b"])

@@ -15,7 +15,8 @@ from harness.analysis.leaderboard import (
     leaderboard,
 )
 from harness.analysis.leaderboard import test_scores_by_strategy as scores_by_strategy
-from harness.analysis.normalized import mean_ranks, mean_score_table, normalized_scores
+from harness.analysis.normalized import normalized_scores
+from harness.analysis.recommend import suite_verdict
 
 T_975_DF2 = 4.302652729749464  # Student t 97.5% quantile, 2 degrees of freedom
 
@@ -28,14 +29,6 @@ def _runs(rows: list[dict]) -> pd.DataFrame:
     """A runs frame: each row names problem, strategy and seed; other columns as given or
     their default."""
     return pd.DataFrame([{**_DEFAULTS, **row} for row in rows])
-
-
-def _scores(table: dict[str, dict[str, list[float | None]]], column: str = "test_score"
-            ) -> pd.DataFrame:
-    """Runs from {problem: {strategy: [score per seed]}}."""
-    return _runs([{"problem": p, "strategy": s, "seed": i, column: v}
-                  for p, by in table.items() for s, values in by.items()
-                  for i, v in enumerate(values)])
 
 
 def test_estimate_mean_ci_median_over_finite_values():
@@ -92,6 +85,30 @@ def test_detail_means_average_numbers_only():
                                        [("a", [None, 5.0]), ("b", [2.5, None])])
 
 
+def _verdict_runs(table: dict[str, dict[str, list[float | None | str]]]) -> pd.DataFrame:
+    """Stored-looking runs from {dataset: {strategy: [test score per seed]}}; a status text
+    in place of a score is a run that ended so (model ``m``: contenders ``strategy · m``)."""
+    rows = []
+    for dataset, by in table.items():
+        for strategy, values in by.items():
+            for seed, value in enumerate(values):
+                status = value if isinstance(value, str) else "ok"
+                rows.append({"id": len(rows) + 1, "dataset": dataset, "model": "m",
+                             "problem": f"{dataset} / m", "strategy": strategy, "seed": seed,
+                             "status": status, "details": None, "spec": {},
+                             "test_score": None if isinstance(value, str) else value})
+    return pd.DataFrame(rows)
+
+
+def _normalized(table: dict[str, dict[str, list[float | None | str]]]):
+    (standing,) = suite_verdict(_verdict_runs(table), levels=(1.0,), resamples=50).standings
+    return normalized_scores(standing)
+
+
+def _c(strategy: str) -> str:
+    return f"{strategy} · m"
+
+
 #: Scores are binary fractions, so equal means are equal floats (and tie in the ranks).
 #: P1: random median 0.625, best 1.0 (span 0.375). P2: random's median is the best score
 #: (the scale is undefined). P3: random median 0.5, best 1.0 (span 0.5).
@@ -103,53 +120,65 @@ _NORMALIZED = {
 
 
 def test_normalized_scores_against_random_search():
-    result = normalized_scores(_scores(_NORMALIZED))
+    result = _normalized(_NORMALIZED)
     assert result.problems == ["P1", "P2", "P3"]
-    rows = {r.strategy: r for r in result.rows}
+    rows = {r.contender: r for r in result.rows}
     # (best - score) / (best - random median), averaged over seeds
-    assert rows["random"].per_problem == pytest.approx({"P1": 1.0, "P3": 1.0})
-    assert rows["a"].per_problem == pytest.approx({"P1": 1 / 6, "P3": 1.0})
-    assert rows["b"].per_problem == pytest.approx({"P1": 2 / 3, "P3": 0.25})
-    assert rows["a"].mean == pytest.approx(7 / 12)
-    assert rows["b"].mean == pytest.approx(11 / 24)
-    assert result.note == ("the random-search median is the best score reached, so the scale "
-                           "is undefined, on: P2")
-    # mean ranks by mean score; P2 ties random and b at 1.5, P3 ties random and a at 2.5
-    assert rows["a"].mean_rank == pytest.approx((1 + 3 + 2.5) / 3)
-    assert rows["b"].mean_rank == pytest.approx((2 + 1.5 + 1) / 3)
-    assert rows["random"].mean_rank == pytest.approx((3 + 1.5 + 2.5) / 3)
-    assert [r.strategy for r in result.rows] == ["b", "a", "random"]  # by mean rank
+    assert rows[_c("random")].per_problem == pytest.approx({"P1": 1.0, "P2": None, "P3": 1.0})
+    assert rows[_c("a")].per_problem == pytest.approx({"P1": 1 / 6, "P2": None, "P3": 1.0})
+    assert rows[_c("b")].per_problem == pytest.approx({"P1": 2 / 3, "P2": None, "P3": 0.25})
+    assert rows[_c("a")].mean == pytest.approx(7 / 12)
+    assert rows[_c("b")].mean == pytest.approx(11 / 24)
+    # the undefined cell says why
+    assert rows[_c("a")].why == {"P2": "undefined: random's median is the best score"}
+    assert result.note is None
+    # mean ranks are the verdict's: rank per problem and seed, averaged over seeds, then
+    # problems. P1: a 1, 1; b 2, 2.5; random 3, 2.5. P2: random and b 1.5, a 3.
+    # P3: b 1, 1; a 2, 3; random 3, 2.
+    assert rows[_c("a")].mean_rank == pytest.approx((1 + 3 + 2.5) / 3)
+    assert rows[_c("b")].mean_rank == pytest.approx((2.25 + 1.5 + 1) / 3)
+    assert rows[_c("random")].mean_rank == pytest.approx((2.75 + 1.5 + 2.5) / 3)
+    assert [r.contender for r in result.rows] == [_c("b"), _c("a"), _c("random")]
 
 
 def test_normalized_scale_uses_the_median_of_random_search():
     # random median 0.5 (its mean would be 1/3), best 1.0: span 0.5
-    result = normalized_scores(_scores({"P": {"random": [0.0, 0.5, 0.5], "a": [1.0]}}))
-    rows = {r.strategy: r.per_problem["P"] for r in result.rows}
-    assert rows == pytest.approx({"random": (2 + 1 + 1) / 3, "a": 0.0})
+    result = _normalized({"P": {"random": [0.0, 0.5, 0.5], "a": [1.0]}})
+    rows = {r.contender: r.per_problem["P"] for r in result.rows}
+    assert rows == pytest.approx({_c("random"): (2 + 1 + 1) / 3, _c("a"): 0.0})
     assert result.note is None
 
 
-def test_normalized_scores_without_random_runs():
-    no_random = normalized_scores(_scores({"P1": {"a": [0.9], "b": [0.8]}}))
+def test_normalized_scores_without_random_runs_and_with_failures():
+    no_random = _normalized({"P1": {"a": [0.9], "b": [0.8]}})
     assert no_random.note == ("normalized scores need the random strategy as the baseline; "
-                              "it is not in this suite")
-    assert [(r.strategy, r.per_problem, r.mean, r.mean_rank) for r in no_random.rows] == [
-        ("a", {}, None, 1.0), ("b", {}, None, 2.0)]
-    partly = normalized_scores(_scores({"P1": {"random": [0.5], "a": [0.9]},
-                                        "P2": {"random": [None], "a": [0.7]}}))
-    assert partly.note == "no scored random-search run on: P2"
-    assert {r.strategy: r.per_problem for r in partly.rows} == {"a": {"P1": 0.0},
-                                                                "random": {"P1": 1.0}}
+                              "it did not run on P1")
+    assert [(r.contender, r.per_problem, r.why, r.mean, r.mean_rank)
+            for r in no_random.rows] == [
+        (_c("a"), {"P1": None}, {"P1": "undefined: no random-search score here"}, None, 1.0),
+        (_c("b"), {"P1": None}, {"P1": "undefined: no random-search score here"}, None, 2.0)]
+    # random failed on P2: no baseline there; a failed run counts as the worst score
+    partly = _normalized({"P1": {"random": [0.5, 0.5], "a": [0.9, "timeout"]},
+                          "P2": {"random": ["failed", "failed"], "a": [0.7, 0.7]}})
+    assert partly.note is None
+    rows = {r.contender: r for r in partly.rows}
+    assert rows[_c("a")].per_problem == pytest.approx({"P1": (0.0 + 1.0) / 2, "P2": None})
+    assert rows[_c("a")].failed == {"P1": 1, "P2": 0}
+    assert rows[_c("random")].per_problem == pytest.approx({"P1": 1.0, "P2": None})
 
 
-def test_mean_ranks_average_equal_scores_and_skip_missing_problems():
-    runs = _scores({"P1": {"a": [0.75, 0.25], "b": [0.5, 0.5], "c": [1.0, 1.0]},
-                    "P2": {"a": [0.5, 0.5], "b": [0.5, 0.5], "c": [None, None]}})
-    table = mean_score_table(runs)
-    assert table.loc["P1"].tolist() == [0.5, 0.5, 1.0]
-    # P1: c first, a and b tie for 2nd-3rd (2.5 each); P2: a and b tie (1.5), c has no score
-    assert mean_ranks(runs) == pytest.approx({"a": 2.0, "b": 2.0, "c": 1.0})
-    assert mean_ranks(_scores({"P1": {"a": [None]}})) == {}
+def test_equal_mean_ranks_and_failures_last_in_the_standings():
+    runs = _verdict_runs({"P1": {"a": [0.75, 0.25], "b": [0.5, 0.5], "c": [1.0, 1.0]},
+                          "P2": {"a": [0.5, 0.5], "b": [0.5, 0.5], "c": ["failed", "memout"]}})
+    (table,) = suite_verdict(runs, levels=(1.0,), resamples=50).standings
+    # P1: c first on both seeds, a and b 2 and 3; P2: a and b tie (1.5), c failed: last
+    assert table.mean_rank == pytest.approx({_c("a"): 2.0, _c("b"): 2.0, _c("c"): 2.0})
+    assert table.problem_ranks[_c("c")] == pytest.approx({"P1": 1.0, "P2": 3.0})
+    assert table.failures[_c("c")] == (2, 4)
+    # a contender that did not run on every problem is not ranked, and says why
+    skipped = _verdict_runs({"P1": {"a": [0.5], "b": [0.9]}, "P2": {"a": [0.5], "b": ["skipped"]}})
+    (table,) = suite_verdict(skipped, levels=(1.0,), resamples=50).standings
+    assert table.ranked == [_c("a")] and table.not_ranked == {_c("b"): "ran on 1 of 2 problems"}
 
 
 def test_cost_points_pareto_trials_per_second_and_gap():

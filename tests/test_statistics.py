@@ -166,3 +166,37 @@ def test_critical_difference_svg_long_names():
     svg = critical_difference_svg(critical_difference(table))
     assert svg.startswith("<svg")
     assert all(name in svg for name in ("random_search", "bayes_gp", "tpe", "CD ="))
+
+
+def test_pairs_without_a_common_problem_are_not_compared():
+    rows = [("p1", "a", seed, 0.9) for seed in range(3)]
+    rows += [("p2", "b", seed, 0.5) for seed in range(3)]
+    rows += [("p1", "c", seed, 0.5 + seed / 100) for seed in range(3)]
+    results = pairwise_comparisons(_scores(rows))
+    by = {(r.a, r.b): r for r in results}
+    assert (by["a", "b"].test, by["a", "b"].outcome) == ("not compared", "not compared")
+    assert math.isnan(by["a", "b"].p_value) and math.isnan(by["a", "b"].p_holm)
+    # Holm runs over the tested pairs only: a-c is the one test of p1's 3 pairs
+    assert by["a", "c"].p_holm == by["a", "c"].p_value
+    matrix = win_tie_loss(results, ["a", "b", "c"])
+    assert matrix["a"]["b"] == matrix["b"]["a"] == "not compared"
+    assert win_tie_loss_counts(results, ["a", "b", "c"])["b"] == (0, 0, 0)
+
+
+def test_wilcoxon_counts_equal_pairs_as_pratt_does():
+    # 3 of 21 pairs are equal: pratt ranks them, then drops them (zsplit would split them)
+    diff = [0, 0, 0, 0.1, 0.2, -0.3, 0.4, 0.5, 0.6, -0.05, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2,
+            1.3, -1.4, 1.5, 1.6, 1.7]
+    rows = [("p", "a", i, 2.0 + d) for i, d in enumerate(diff)]
+    rows += [("p", "b", i, 2.0) for i in range(len(diff))]
+    (result,) = pairwise_comparisons(_scores(rows))
+    assert result.p_value == pytest.approx(0.0036326107700705903)
+    assert result.p_value != pytest.approx(0.0036944059282459085)  # zsplit's
+
+
+def test_critical_difference_of_given_ranks():
+    # per-problem ranks as the verdict gives them (means over seeds, not re-ranked)
+    ranks = pd.DataFrame({"A": [1.0, 1.5, 1.25], "B": [2.0, 1.5, 1.75]},
+                         index=["p1", "p2", "p3"])
+    result = critical_difference(ranks, ranked=True)
+    assert result.ranks == pytest.approx({"A": 1.25, "B": 1.75})

@@ -32,7 +32,8 @@ class PairwiseResult:
 
     ``n`` counts pairs (Wilcoxon) or all observations of both sides (Mann-Whitney).
     ``median_diff`` is the median of a-b over pairs (Wilcoxon) or median(a)-median(b)
-    (Mann-Whitney). ``outcome`` is "win", "tie" or "loss" from a's point of view.
+    (Mann-Whitney). ``outcome`` is "win", "tie" or "loss" from a's point of view, or
+    "not compared" when the two share no problem (test "not compared", numbers NaN).
     """
 
     a: str
@@ -87,10 +88,14 @@ def _finite(value: float, default: float) -> float:
     return value if math.isfinite(value) else default
 
 
+NOT_COMPARED = "not compared"
+
+
 def _test_pair(
     a: pd.Series, b: pd.Series
 ) -> tuple[str, int, float, float, float] | None:
-    """(test, n, statistic, p, median_diff) for two series indexed by (problem, seed)."""
+    """(test, n, statistic, p, median_diff) for two series indexed by (problem, seed);
+    ``not compared`` (p NaN) when they share no problem."""
     if len(a) == 0 or len(b) == 0:
         return None
     common = a.index.intersection(b.index)
@@ -99,10 +104,16 @@ def _test_pair(
         median_diff = float(np.median(diff))
         if np.all(diff == 0):
             return "wilcoxon", len(common), 0.0, 1.0, median_diff
-        result = stats.wilcoxon(diff, zero_method="zsplit", alternative="two-sided")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # small samples: normal approximation
+            result = stats.wilcoxon(diff, zero_method="pratt", alternative="two-sided")
         return ("wilcoxon", len(common), _finite(result.statistic, 0.0),
                 _finite(result.pvalue, 1.0), median_diff)
-    x, y = a.to_numpy(), b.to_numpy()
+    shared = set(a.index.get_level_values("problem")) & set(b.index.get_level_values("problem"))
+    if not shared:
+        return NOT_COMPARED, 0, math.nan, math.nan, math.nan
+    x = a[a.index.get_level_values("problem").isin(shared)].to_numpy()
+    y = b[b.index.get_level_values("problem").isin(shared)].to_numpy()
     result = stats.mannwhitneyu(x, y, alternative="two-sided")
     return ("mann-whitney", len(x) + len(y), _finite(result.statistic, 0.0),
             _finite(result.pvalue, 1.0), float(np.median(x) - np.median(y)))
@@ -113,9 +124,11 @@ def pairwise_comparisons(scores: pd.DataFrame, *, alpha: float = 0.05) -> list[P
 
     ``scores`` has columns problem, strategy, seed and score (higher is better; NaN rows are
     dropped, repeated (problem, strategy, seed) rows are averaged). Observations paired on
-    (problem, seed) use the Wilcoxon signed-rank test when there are at least 2 pairs;
-    otherwise all scores of a and b are compared with Mann-Whitney U. A pair where one side
-    has no scores at all is left out.
+    (problem, seed) use the Wilcoxon signed-rank test (``zero_method="pratt"``: equal pairs
+    take part in the ranking, then are dropped; the conservative choice) when there are at
+    least 2 pairs; otherwise their scores on the problems both ran on are compared with
+    Mann-Whitney U. A pair that shares no problem is ``not compared`` (p NaN, outside the
+    Holm correction); a pair where one side has no scores at all is left out.
     """
     missing = [column for column in _SCORE_COLUMNS if column not in scores.columns]
     if missing:
@@ -133,16 +146,23 @@ def pairwise_comparisons(scores: pd.DataFrame, *, alpha: float = 0.05) -> list[P
         tested = _test_pair(by_strategy[a], by_strategy[b])
         if tested is not None:
             raw.append((a, b, tested))
-    adjusted = holm([tested[3] for _, _, tested in raw])
-    return [
-        PairwiseResult(a=a, b=b, test=test, n=n, statistic=statistic, p_value=p,
-                       p_holm=p_holm, median_diff=median_diff,
-                       outcome=_outcome(p_holm, median_diff, alpha))
-        for (a, b, (test, n, statistic, p, median_diff)), p_holm in zip(raw, adjusted, strict=True)
-    ]
+    tested_p = [tested[3] for _, _, tested in raw if tested[0] != NOT_COMPARED]
+    adjusted = iter(holm(tested_p))
+    out = []
+    for a, b, (test, n, statistic, p, median_diff) in raw:
+        if test == NOT_COMPARED:
+            out.append(PairwiseResult(a=a, b=b, test=test, n=0, statistic=math.nan,
+                                      p_value=math.nan, p_holm=math.nan,
+                                      median_diff=math.nan, outcome=NOT_COMPARED))
+            continue
+        p_holm = next(adjusted)
+        out.append(PairwiseResult(a=a, b=b, test=test, n=n, statistic=statistic, p_value=p,
+                                  p_holm=p_holm, median_diff=median_diff,
+                                  outcome=_outcome(p_holm, median_diff, alpha)))
+    return out
 
 
-_MIRROR = {"win": "loss", "loss": "win", "tie": "tie"}
+_MIRROR = {"win": "loss", "loss": "win", "tie": "tie", NOT_COMPARED: NOT_COMPARED}
 
 
 def win_tie_loss(results: list[PairwiseResult], strategies: list[str]) -> dict[str, dict[str, str]]:
@@ -185,18 +205,24 @@ def _cliques(ranks: dict[str, float], cd: float) -> list[list[str]]:
     return cliques
 
 
-def critical_difference(table: pd.DataFrame, *, alpha: float = 0.05) -> CriticalDifference | None:
+def critical_difference(table: pd.DataFrame, *, alpha: float = 0.05,
+                        ranked: bool = False) -> CriticalDifference | None:
     """Average ranks, Friedman p-value and Nemenyi critical difference.
 
-    ``table`` is problems (index) x strategies (columns) of mean scores, higher is better.
-    Problems with any NaN are dropped; None when fewer than 3 problems or 2 strategies remain.
+    ``table`` is problems (index) x strategies (columns) of mean scores, higher is better,
+    or (``ranked``) of each strategy's rank on each problem, 1 the best (the verdict's
+    per-problem ranks, so that the diagram shows the same mean ranks). Problems with any NaN
+    are dropped; None when fewer than 3 problems or 2 strategies remain.
     """
     data = table.dropna(axis=0, how="any")
     k, n = data.shape[1], data.shape[0]
     if n < 3 or k < 2:
         return None
     values = data.to_numpy(dtype=float)
-    per_problem = stats.rankdata(-values, axis=1, method="average")
+    if ranked:
+        per_problem, values = values, -values
+    else:
+        per_problem = stats.rankdata(-values, axis=1, method="average")
     names = [str(column) for column in data.columns]
     ranks = {name: float(rank) for name, rank in zip(names, per_problem.mean(axis=0), strict=True)}
     q_alpha = float(stats.studentized_range.ppf(1 - alpha, k, np.inf)) / math.sqrt(2)

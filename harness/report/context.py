@@ -11,46 +11,36 @@ from harness.analysis import (
     SuiteData,
     anytime_curves,
     cost_points,
-    critical_difference,
     detail_means,
     hyperparameter_importance,
     leaderboard,
-    learning_curve_of_best,
-    mean_score_table,
-    normalized_scores,
+    learning_curve_of,
     overfitting_gaps,
-    pairwise_comparisons,
-    recommend,
     regularization_summary,
+    suite_verdict,
     test_scores_by_strategy,
-    win_tie_loss,
-    win_tie_loss_counts,
 )
 from harness.analysis.design import initial_design_warnings
 from harness.analysis.history import History
 from harness.analysis.leaderboard import Estimate
 from harness.plain import utc_minute
 from harness.records import UNSUCCESSFUL_STATUSES
+from harness.report.cells import cell as _cell
+from harness.report.cells import num as _num
 from harness.report.charts._svg import color_for
-from harness.report.charts.critical_difference import critical_difference_svg
 from harness.report.charts.history import history_svg
 from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
 from harness.report.charts.points import gap_svg, pareto_svg, variance_svg
 from harness.report.charts.regularization import validation_curves_svg
+from harness.report.verdict_context import (
+    named,
+    normalized_context,
+    recommendation_context,
+    significance_context,
+)
 
 LEARNING_HIDDEN = "learning curves are left out of this report (--no-learning-curves)"
-
-
-def _num(value: float | None, digits: int = 4) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:.{digits}f}" if abs(value) < 1e5 else f"{value:.3g}"
-
-
-def _cell(text: str, sort: float | None, best: bool = False) -> dict[str, Any]:
-    return {"text": text, "sort": "" if sort is None or pd.isna(sort) else f"{sort:.10g}",
-            "best": best}
 
 
 def _estimate_cells(est: Estimate, best_mean: bool, best_median: bool) -> list[dict[str, Any]]:
@@ -117,7 +107,9 @@ def _leaderboard_rows(runs: pd.DataFrame, problem: str) -> list[dict[str, Any]]:
 
 
 def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
-             learning_curves: bool) -> dict[str, Any]:
+             learning: list[str] | None) -> dict[str, Any]:
+    """One problem's sections; ``learning``: the contenders whose curve to draw (the
+    verdict's), None to leave learning curves out."""
     runs = data.runs
     metric = str(runs.loc[runs["problem"] == problem, "metric"].iloc[0])
     rows = _leaderboard_rows(runs, problem)
@@ -129,7 +121,7 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
     spaces = runs.loc[runs["problem"] == problem, "spec"].map(lambda s: set(s.get("space") or {}))
     importance = hyperparameter_importance(data.trials, problem,
                                            space=set().union(*spaces) if len(spaces) else set())
-    learning = learning_curve_of_best(runs, problem) if learning_curves else None
+    curve = None if learning is None else learning_curve_of(runs, problem, learning)
     regularization = regularization_summary(data.trials, problem)
     return {
         "name": problem,
@@ -162,52 +154,10 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
                        for n, m, s in importance.importances],
         "surrogate_r2": _num(importance.surrogate_r2, 3),
         "importance_trials": importance.n_trials,
-        "learning_svg": learning_svg(learning) if learning and learning.sizes else None,
-        "learning_note": LEARNING_HIDDEN if learning is None else learning.note,
-        "learning_of": (f"{learning.strategy}: {learning.params or 'defaults'}"
-                        if learning and learning.strategy else ""),
-    }
-
-
-def _significance(data: SuiteData) -> dict[str, Any]:
-    runs = data.runs
-    strategies = data.strategies
-    scores = runs[["problem", "strategy", "seed", "test_score"]].rename(
-        columns={"test_score": "score"})
-    results = pairwise_comparisons(scores)
-    if len(strategies) < 2 or not results:
-        return {"note": "significance needs at least two strategies with scored runs",
-                "matrix": [], "strategies": strategies, "pairs": [], "cd_svg": None,
-                "cd_note": None}
-    matrix = win_tie_loss(results, strategies)
-    counts = win_tie_loss_counts(results, strategies)
-    cd = critical_difference(mean_score_table(runs))
-    return {
-        "note": None,
-        "strategies": strategies,
-        "matrix": [{"strategy": s, "cells": [matrix[s][o] for o in strategies],
-                    "counts": "{}/{}/{}".format(*counts[s])} for s in strategies],
-        "pairs": [{"a": r.a, "b": r.b, "test": r.test, "n": r.n, "p": f"{r.p_value:.3g}",
-                   "p_holm": f"{r.p_holm:.3g}", "diff": _num(r.median_diff),
-                   "outcome": r.outcome} for r in results],
-        "cd_svg": critical_difference_svg(cd) if cd is not None else None,
-        "cd_note": None if cd is not None else
-        "the critical-difference diagram needs at least three problems with every "
-        "strategy scored",
-        "friedman_p": f"{cd.friedman_p:.3g}" if cd is not None else None,
-    }
-
-
-def _normalized(data: SuiteData) -> dict[str, Any]:
-    norm = normalized_scores(data.runs)
-    return {
-        "problems": norm.problems,
-        "note": norm.note,
-        "rows": [{"strategy": r.strategy,
-                  "cells": [_cell(_num(r.per_problem.get(p), 3), r.per_problem.get(p))
-                            for p in norm.problems],
-                  "mean": _cell(_num(r.mean, 3), r.mean),
-                  "rank": _cell(_num(r.mean_rank, 2), r.mean_rank)} for r in norm.rows],
+        "learning_svg": learning_svg(curve) if curve and curve.sizes else None,
+        "learning_note": LEARNING_HIDDEN if curve is None else (curve.note or ""),
+        "learning_of": (f"{curve.strategy}: {curve.params or 'defaults'}"
+                        if curve and curve.sizes else ""),
     }
 
 
@@ -242,18 +192,22 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
 def build_context(data: SuiteData, *, learning_curves: bool = True,
                   history: History | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain data and SVG strings (``history``: the
-    suite's earlier rounds, see ``analysis.history.round_history``). The learning curves
-    are those stored with the runs; ``learning_curves=False`` leaves them out."""
+    suite's earlier rounds, see ``analysis.history.round_history``). The verdict is
+    ``analysis.suite_verdict``'s, as ``harness recommend`` prints it; the learning curves
+    are those stored with the runs of the contender it names; ``learning_curves=False``
+    leaves them out."""
     colors = color_for(data.strategies)
-    problems = [_problem(data, p, colors, learning_curves=learning_curves)
+    verdict = suite_verdict(data.runs) if len(data.runs) else None
+    datasets = dict(zip(data.runs["problem"], data.runs["dataset"], strict=True))
+    problems = [_problem(data, p, colors, learning=None if not learning_curves else
+                         named(verdict, datasets[p]) if verdict else [])
                 for p in data.problems]
     gaps = overfitting_gaps(data.runs) if len(data.runs) else []
-    recommendations = recommend(data.runs, data.traces) if len(data.runs) else []
     return {
         "header": _header(data),
         "problems": problems,
-        "normalized": _normalized(data) if len(data.runs) else None,
-        "significance": _significance(data) if len(data.runs) else None,
+        "normalized": normalized_context(verdict) if verdict else None,
+        "significance": significance_context(verdict) if verdict else None,
         "gap_svg": gap_svg(gaps, data.problems, colors) if any(g.mean is not None
                                                                for g in gaps) else None,
         "gaps": [{"strategy": g.strategy,
@@ -261,9 +215,7 @@ def build_context(data: SuiteData, *, learning_curves: bool = True,
                             for p in data.problems],
                   "mean": _cell(_num(g.mean), g.mean)} for g in gaps],
         "problem_names": data.problems,
-        "recommendations": [{"fraction": f"{r.fraction:.0%}", "strategy": r.strategy or "–",
-                             "rank": _num(r.mean_rank, 2), "summary": r.summary}
-                            for r in recommendations],
+        "recommendation": recommendation_context(verdict) if verdict else None,
         "failures": _failures(data),
         "design_warnings": [w.text for w in initial_design_warnings(data.runs)],
         "history": _history(history, colors),

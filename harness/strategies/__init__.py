@@ -71,6 +71,16 @@ class StrategyInfo:
         ``outcome_space(problem)``, the dimensions of the best params it returns."""
         return callable(getattr(self.cls, "outcome_space", None))
 
+    def contender(self, model: str) -> str:
+        """What a user could pick, as the report names it: ``strategy · model``; for a
+        strategy that chooses its own model, its name with the models it searches when the
+        class says (``searched_model``: ``regularization · linear``), else its name
+        (``flaml``)."""
+        if not self.chooses_model:
+            return f"{self.name} · {model}"
+        searched = getattr(self.cls, "searched_model", None)
+        return f"{self.name} · {searched}" if searched else self.name
+
     @property
     def searched_model(self) -> str | None:
         """For a strategy that chooses its own model, what its runs record as their ``model``
