@@ -6,6 +6,7 @@ hold. (The shared contract check runs on them in test_strategy_contract.py.)"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import tomllib
@@ -127,13 +128,15 @@ def _search(name, problem=None, *, max_trials, seed=0, time_s=60.0, **options):
 
 
 @pytest.fixture(scope="module")
-def capped_runs():
-    """Each strategy twice with seed 0 and once with seed 1, 9 trials each."""
+def capped_runs(tmp_path_factory):
+    """Each strategy twice with seed 0 and once with seed 1, 9 trials each (in a folder of
+    their own: SMAC writes into the working folder)."""
     import hyperopt  # noqa: F401  (imported once, outside the runs)
     import smac  # noqa: F401
 
-    return {(name, seed, again): _search(name, max_trials=9, seed=seed)
-            for name in LIBRARY_STRATEGIES for seed, again in ((0, 0), (0, 1), (1, 0))}
+    with contextlib.chdir(tmp_path_factory.mktemp("capped-runs")):
+        return {(name, seed, again): _search(name, max_trials=9, seed=seed)
+                for name in LIBRARY_STRATEGIES for seed, again in ((0, 0), (0, 1), (1, 0))}
 
 
 @pytest.mark.parametrize("name", LIBRARY_STRATEGIES)
