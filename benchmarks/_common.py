@@ -17,6 +17,7 @@ SEED, CV, TEST_SIZE = 0, 3, 0.2
 # binds long before the time budget, so scores do not depend on the machine's load.
 TRACK_DATASETS = ["iris", "wine", "breast-cancer"]
 TRACK_STRATEGIES = ["default", "grid", "random", "halving", "bayes", "coarse-to-fine"]
+TRACK_STRATEGIES += ["hyperopt-tpe", "hyperopt-anneal", "smac-bo", "smac-hyperband"]
 TRACK_MODEL = "random_forest"
 TRACK_BUDGET = {"time_s": 30, "max_trials": 6}
 # Overhead: a grid search of 4 candidates x 3 folds, through the harness or GridSearchCV.

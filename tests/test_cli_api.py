@@ -193,11 +193,11 @@ def test_list_suites_shows_the_time_at_full_budget(monkeypatch, capsys):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert main(["list", "suites"]) == 0
     out = capsys.readouterr().out
-    # nightly: 300 runs x 45 s / 2 jobs = 6750 s; smoke: 66 x 40 / 2 = 1320 s
-    assert " 300 " in out and "1 h 52 min (2 jobs)" in out and "22 min (2 jobs)" in out
+    # nightly: 420 runs x 45 s / 2 jobs = 9450 s; smoke: 66 x 40 / 2 = 1320 s
+    assert " 420 " in out and "2 h 38 min (2 jobs)" in out and "22 min (2 jobs)" in out
     assert "~1 h" not in out
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "1 h 52 min" in readme and "40 minutes" not in readme
+    assert "2 h 38 min" in readme and "40 minutes" not in readme
 
 
 def test_report_takes_a_suite_file_like_run(write_suite, tmp_path, capsys):

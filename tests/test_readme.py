@@ -53,3 +53,14 @@ def test_readme_suite_example_runs_as_written(tmp_path):
                    cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "suite my-suite: 4 run(s) executed" in proc.stdout
+
+
+def test_strategy_table_names_every_registered_strategy():
+    """The README's strategy table has a row (library, algorithm, trial, fidelity) for each."""
+    from harness.strategies import STRATEGIES
+
+    text = README.read_text()
+    table = text[text.index("| Strategy | Library | Algorithm | A trial | Fidelity |"):]
+    rows = re.findall(r"^\| `([\w-]+)` \|(.+)\|$", table.split("\n\n")[0], flags=re.M)
+    assert [name for name, _ in rows] and {name for name, _ in rows} == set(STRATEGIES)
+    assert all(len(cells.split(" | ")) == 4 for _, cells in rows)
