@@ -30,6 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`harness list strategies | head`)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
-from harness.records import FINISHED_STATUSES, RunResult
+from harness.records import FINISHED_STATUSES, RunResult, SuiteStatus
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,12 +225,13 @@ class ResultStore:
             cur = conn.execute(
                 "INSERT INTO suites(name, source, config, config_hash, started_at, status, "
                 "n_planned, git_commit, package_versions, machine, round, host, pid, heartbeat) "
-                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, source, _dumps(config), config_hash, now, n_planned, git_commit,
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, source, _dumps(config), config_hash, now, SuiteStatus.RUNNING,
+                 n_planned, git_commit,
                  _dumps(package_versions), _dumps(machine), round, host, pid, now))
             return int(cur.lastrowid or 0)
 
-    def finish_suite(self, suite_id: int, status: str) -> None:
+    def finish_suite(self, suite_id: int, status: SuiteStatus) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE suites SET finished_at=?, status=? WHERE id=?",
                          (time.time(), status, suite_id))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.records import RunResult, RunSpec
+from harness.records import RunResult, RunSpec, RunStatus, SuiteStatus
 from harness.store import ResultStore
 
 
@@ -49,10 +49,10 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                     skill = 0.7 + 0.03 * s_index + 0.02 * d_index + shift.get(strategy, 0.0)
                     spec = _spec(suite, dataset, d_index, model, space, strategy, seed_value,
                                  budget_s, round)
-                    trials = _trials(rng, 0 if status == "skipped" else trials_per_run,
+                    trials = _trials(rng, 0 if status == RunStatus.SKIPPED else trials_per_run,
                                      skill=skill, params=params, budget_s=budget_s)
                     best = max(trials, key=lambda t: t["mean_cv_score"], default=None)
-                    ok = status == "ok" and best is not None
+                    ok = status == RunStatus.OK and best is not None
                     result = RunResult(
                         spec=spec, status=status, trials=trials,
                         best_params=best["params"] if best else None,
@@ -66,12 +66,12 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                         peak_mem_mb=float(run_rng.uniform(100, 400) * rng.normal(1.0, 0.02)),
                         details={"learning_curve": _learning_curve(skill, run_rng)}
                         if ok else {},
-                        error=None if status == "ok" else f"{status}: synthetic error",
+                        error=None if status == RunStatus.OK else f"{status}: synthetic error",
                         host="synthetic", started_at=1.7e9 + n, finished_at=1.7e9 + n + 1)
                     store.save_run(result, suite_id=suite_id, git_commit=git_commit,
                                    package_versions={"python": "3"})
                     n += 1
-        store.finish_suite(suite_id, "finished")
+        store.finish_suite(suite_id, SuiteStatus.FINISHED)
     return n
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from harness.analysis.contenders import contender_labels
+from harness.records import RunStatus
 
 PREDATES = ("the best run was stored by a harness version that did not compute learning "
             "curves with each run")
@@ -39,7 +40,7 @@ class LearningCurve:
 def _own_model_runs(runs: pd.DataFrame, problem: str) -> pd.DataFrame:
     """The problem's ``ok`` runs of its own model (runs whose best model was a pipeline or
     ensemble of the strategy's own choosing are left out)."""
-    scored = runs[(runs["problem"] == problem) & (runs["status"] == "ok")]
+    scored = runs[(runs["problem"] == problem) & (runs["status"] == RunStatus.OK)]
     own = [set(run["best_params"] or {}) <= set((run["spec"] or {}).get("space") or {})
            and _stored(run).get("skipped") != "other-model" for _, run in scored.iterrows()]
     return scored[own] if len(scored) else scored

@@ -151,7 +151,7 @@ class _Supervisor:
             # the last sample was taken before the worker wrote its result
             self.result_seen_at = time.time()
             self.usage_at_result = (sum(self.monitor.cpu.values()), self.monitor.peak_rss)
-            if self.wants_curve is not None and final.get("status") == "ok" \
+            if self.wants_curve is not None and final.get("status") == RunStatus.OK \
                     and not self.wants_curve(self.spec, final):
                 self.stop_after_levels = True
         if self.stop_after_levels:
@@ -165,11 +165,11 @@ class _Supervisor:
         else:
             over_time = time.time() - self.result_seen_at > post_result_limit_s(self.spec)
         if over_time:
-            self.killed_as = "timeout"
+            self.killed_as = RunStatus.TIMEOUT
         elif self.spec.memory_mb and rss > self.spec.memory_mb * 2**20:
-            self.killed_as = "memout"
+            self.killed_as = RunStatus.MEMOUT
         elif self.cancel is not None and self.cancel.is_set():
-            self.killed_as = "interrupted"
+            self.killed_as = RunStatus.INTERRUPTED
         return self.killed_as is not None
 
     def charge(self, result: RunResult, report: ExitReport) -> None:
@@ -229,12 +229,12 @@ def _abandoned(spec: RunSpec, killed_as: str) -> dict[str, str]:
     """The stored ``learning_curve`` of an ok run whose worker was killed after its result."""
     if killed_as == "not-best":
         return {"skipped": "not-best", "note": "not computed: when this run ended, another "
-                "run of this problem had a better CV score (the report shows the best run's)"}
+                "run of this problem had a better CV score"}
     return {"skipped": "abandoned", "note": "the learning curve was abandoned: " + {
-        "timeout": f"it ran {post_result_limit_s(spec):g} s, past its allowance of "
+        RunStatus.TIMEOUT: f"it ran {post_result_limit_s(spec):g} s, past its allowance of "
                    f"{learning_curve.allowance_s(spec.time_s):g} s",
-        "memout": f"the worker went over the memory limit of {spec.memory_mb or 0:g} MB",
-        "interrupted": "the harness cancelled the worker",
+        RunStatus.MEMOUT: f"the worker went over the memory limit of {spec.memory_mb or 0:g} MB",
+        RunStatus.INTERRUPTED: "the harness cancelled the worker",
     }[killed_as]}
 
 

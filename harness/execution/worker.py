@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - any strategy crash is a failed run, not ours
         result = {"status": RunStatus.FAILED, "error": f"{type(exc).__name__}: {exc}\n\n"
                                                f"{traceback.format_exc()}"}
-    ok = result["status"] == "ok"
+    ok = result["status"] == RunStatus.OK
     skipped = skipped_curve(spec, result["best_params"], in_process=in_process) if ok else None
     writer.write("result", finished_at=time.time(), **result, **_own_usage(),
                  learning_curve_follows=ok and skipped is None, levels_follow=ok)
