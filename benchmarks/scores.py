@@ -1,9 +1,9 @@
 """asv: the held-out test score each strategy reaches on a fixed small problem set.
 
 ``setup_cache`` writes the suite, caches its dataset splits and runs it once through the
-harness (18 runs: 6 strategies x iris, wine, breast-cancer; random forest, 3-fold CV,
-seed 0, at most 6 trials); each track reads one run. A run that is not ``ok`` fails its
-track, so asv records no value rather than a wrong one.
+harness (one run per strategy of ``TRACK_STRATEGIES`` x iris, wine, breast-cancer; random
+forest, 3-fold CV, seed 0, at most 6 trials); each track reads one run. A run that is not
+``ok`` fails its track, so asv records no value rather than a wrong one.
 """
 
 from __future__ import annotations

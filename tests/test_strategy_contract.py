@@ -25,7 +25,7 @@ SETTINGS: dict[str, dict] = {
     "autosklearn": {"budget_s": 40.0, "max_trials": 4},  # auto-sklearn needs >= 30 s
     "regularization": {"strengths": 3, "budget_s": 2.0},
 }
-SLOW = {*KERAS, "autosklearn"}
+SLOW = {*KERAS, "autosklearn", "optuna-gp"}  # optuna-gp: PyTorch's import and the GP's fit
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,8 @@ def keras_imported():
                                   for n in STRATEGIES])
 def test_registered_strategy_keeps_the_contract(name, request):
     info = STRATEGIES[name]
+    if info.unavailable:
+        pytest.skip(f"{name} cannot run here: {info.unavailable}")
     if info.environment:
         ready = {e["name"]: e["ready"] for e in describe_environments()}
         if not ready.get(info.environment):
@@ -80,12 +82,14 @@ def test_listing_and_loading_a_suite_import_no_heavy_library(write_suite):
         budget: {time_s: 60}
         datasets: [iris, digits-images]
         models: [random_forest, cnn]
-        strategies: [grid, bayes, flaml, regularization, keras-hyperband, autosklearn]
+        strategies: [grid, bayes, flaml, regularization, keras-hyperband, autosklearn,
+                     optuna-tpe, optuna-gp, optuna-tpe-hyperband]
     """)
     code = (f"import json, sys\nfrom harness.cli import main\nmain(['list', 'strategies'])\n"
             f"from harness.config import load_suite\nload_suite({str(path)!r})\n"
             "print(json.dumps([m for m in ('tensorflow', 'keras', 'keras_tuner', 'skopt', "
-            "'flaml', 'sklearn.model_selection') if m in sys.modules]))")
+            "'flaml', 'sklearn.model_selection', 'optuna', 'cmaes', 'torch') "
+            "if m in sys.modules]))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
