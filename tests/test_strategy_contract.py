@@ -24,6 +24,7 @@ SETTINGS: dict[str, dict] = {
     "keras-bayes": {"epochs": 1, "budget_s": 8.0, "max_trials": 2},
     "autosklearn": {"budget_s": 40.0, "max_trials": 4},  # auto-sklearn needs >= 30 s
     "regularization": {"strengths": 3, "budget_s": 2.0},
+    "optuna-gp": {"budget_s": 4.0},
 }
 SLOW = {*KERAS, "autosklearn", "optuna-gp"}  # optuna-gp: PyTorch's import and the GP's fit
 
@@ -33,6 +34,12 @@ def keras_imported():
     """TensorFlow imported once, outside the budgets (a worker pays it in its own run)."""
     import keras_tuner  # noqa: F401
     import tensorflow  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def torch_imported():
+    """PyTorch imported once, outside the budget (seconds; optuna-gp's worker pays it)."""
+    import torch  # noqa: F401
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n
@@ -48,6 +55,8 @@ def test_registered_strategy_keeps_the_contract(name, request):
                         f"here (harness env setup {info.environment})")
     if name in KERAS:
         request.getfixturevalue("keras_imported")
+    if name == "optuna-gp":
+        request.getfixturevalue("torch_imported")
     settings = {"budget_s": 2.0, **SETTINGS.get(name, {})}
     check_strategy(info.cls, **settings)
 

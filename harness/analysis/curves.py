@@ -1,7 +1,7 @@
 """Anytime curves: best-so-far CV score against wall-clock seconds, over seeds.
 
 For halving-style strategies only trials at a run's highest fidelity count, since scores on
-subsamples do not compare with full-data scores.
+subsamples (or on the first folds of a pruned trial) do not compare with full-data scores.
 """
 
 from __future__ import annotations
@@ -35,13 +35,19 @@ class ProblemCurves:
     curves: list[Curve]
 
 
+#: Fidelity keys whose lower values mean a partial evaluation: halving's and FLAML's training
+#: rows, the CV folds a pruned Optuna trial reached.
+PARTIAL_FIDELITY_KEYS = ("n_samples", "folds")
+
+
 def _full_fidelity(trials: pd.DataFrame) -> pd.DataFrame:
-    samples = trials["fidelity"].map(lambda f: f.get("n_samples") if isinstance(f, dict)
-                                     else None)
-    if samples.notna().any():
-        keep = samples.isna() | (samples == samples.groupby(trials["run_id"]).transform("max"))
-        return trials[keep]
-    return trials
+    keep = pd.Series(True, index=trials.index)
+    for key in PARTIAL_FIDELITY_KEYS:
+        amount = trials["fidelity"].map(lambda f, k=key: f.get(k) if isinstance(f, dict)
+                                        else None)
+        if amount.notna().any():
+            keep &= amount.isna() | (amount == amount.groupby(trials["run_id"]).transform("max"))
+    return trials[keep]
 
 
 Trace = tuple[np.ndarray, np.ndarray]  # (elapsed seconds, best-so-far score), sorted by time

@@ -204,7 +204,9 @@ def study_outcome(study: Any, objective: FoldObjective, **details: Any) -> Searc
     complete = states.count(TrialState.COMPLETE)
     if not complete:
         reason = f"; first error:\n{objective.first_error}" if objective.first_error else ""
-        raise RuntimeError(f"no trial scored on every fold ({len(states)} tried){reason}")
+        spent = objective.deadline.elapsed()
+        raise RuntimeError(f"no trial scored on every fold ({len(states)} tried; {spent:.1f} s "
+                           f"of the {objective.deadline.time_s:g} s budget spent){reason}")
     best = study.best_trial
     if objective.by_model is not None:
         details = {"model_proposed_trials": objective.model_proposed, **details}

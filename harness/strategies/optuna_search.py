@@ -229,6 +229,9 @@ class OptunaGpStrategy(_OptunaStrategy):
                 "'tuning-harness[optuna-gp]' (or pip install torch)")
 
     def _sampler(self, seed: int, n_startup: int | None) -> Any:
+        # PyTorch takes seconds to import: here, before the trials, rather than inside the
+        # first model step, whose length the deadline check could not foresee
+        import torch  # noqa: F401
         from optuna.samplers import GPSampler
 
         return GPSampler(n_startup_trials=n_startup or 10, seed=seed,
