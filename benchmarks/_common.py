@@ -18,6 +18,9 @@ SEED, CV, TEST_SIZE = 0, 3, 0.2
 TRACK_DATASETS = ["iris", "wine", "breast-cancer"]
 TRACK_STRATEGIES = ["default", "grid", "random", "halving", "bayes", "coarse-to-fine"]
 TRACK_STRATEGIES += ["hyperopt-tpe", "hyperopt-anneal", "smac-bo", "smac-hyperband"]
+# Optuna's (optuna-gp is left out: it needs the optional PyTorch extra)
+TRACK_STRATEGIES += ["optuna-tpe", "optuna-cmaes", "optuna-qmc", "optuna-tpe-hyperband",
+                     "optuna-tpe-halving"]
 TRACK_MODEL = "random_forest"
 TRACK_BUDGET = {"time_s": 30, "max_trials": 6}
 # Overhead: a grid search of 4 candidates x 3 folds, through the harness or GridSearchCV.

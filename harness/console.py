@@ -131,6 +131,9 @@ def format_strategies(strategies: Iterable[Any], width: int | None = None) -> st
                                subsequent_indent="    "),
                  textwrap.fill(s.description, width, initial_indent="  ",
                                subsequent_indent="  ")]
+        if s.unavailable:
+            lines.append(textwrap.fill(f"unavailable here: {s.unavailable}", width,
+                                       initial_indent="  ", subsequent_indent="    "))
         options = s.options
         lines.append("  options:" if options else "  options: none")
         lines += [textwrap.fill(option.describe(name), width, initial_indent="    ",

@@ -62,6 +62,14 @@ def test_run_traces_keep_only_each_runs_highest_fidelity():
     assert traces[2][1].tolist() == [0.9, 0.9]  # a run without subsamples keeps every trial
 
 
+def test_run_traces_leave_out_trials_pruned_after_some_folds():
+    # optuna-tpe-halving: a trial pruned after 1 of 3 folds shows its running mean (0.99)
+    trials = _trials([(1, 1.0, 0.7, {"folds": 3}), (1, 2.0, 0.99, {"folds": 1}),
+                      (1, 3.0, 0.8, {"folds": 3}), (1, 4.0, 0.9, {"folds": 2})])
+    elapsed, running = run_traces(trials)[1]
+    assert elapsed.tolist() == [1.0, 3.0] and running.tolist() == [0.7, 0.8]
+
+
 def test_best_so_far_is_nan_before_the_first_trial_then_the_running_max():
     trace = run_traces(_trials([(1, 0.5, 0.6), (1, 1.0, 0.5), (1, 3.0, 0.7)]))[1]
     times = np.array([0.0, 0.49, 0.5, 1.5, 2.99, 3.0, 10.0])

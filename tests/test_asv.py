@@ -66,7 +66,7 @@ def test_asv_benchmarks_run_in_quick_mode_and_publish(tmp_path):
         assert values and all(v is not None and not math.isnan(v) for v in values), name
 
     scores = results["scores.StrategyScores.track_test_score"]
-    assert len(scores) == 10 * 3  # benchmarks/_common.py: TRACK_STRATEGIES x TRACK_DATASETS
+    assert len(scores) == 15 * 3  # benchmarks/_common.py: TRACK_STRATEGIES x TRACK_DATASETS
     assert all(0.5 < s <= 1.0 for s in scores)
     assert all(m > 10 for m in results["scores.StrategyScores.track_run_peak_mem_mb"])
     direct, harness = results["cost.Overhead.time_grid_search"]

@@ -160,7 +160,7 @@ def test_smoke_suite_runs_every_strategy(tmp_path):
     assert (tmp_path / "reports" / "smoke" / "index.html").exists()
     runs = harness.load_results(tmp_path / "smoke.db", suite="smoke").runs
     tabular = {"default", "grid", "random", "halving", "bayes", "coarse-to-fine", "flaml",
-               "autosklearn", "regularization"}
+               "autosklearn", "regularization", "optuna-tpe"}
     deep = {"keras-random", "keras-hyperband", "keras-bayes"}
     assert set(runs["strategy"]) == tabular | deep
     assert (runs["status"] == "ok").all(), runs.loc[runs["status"] != "ok", "error"].tolist()
@@ -193,11 +193,11 @@ def test_list_suites_shows_the_time_at_full_budget(monkeypatch, capsys):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert main(["list", "suites"]) == 0
     out = capsys.readouterr().out
-    # nightly: 420 runs x 45 s / 2 jobs = 9450 s; smoke: 66 x 40 / 2 = 1320 s
-    assert " 420 " in out and "2 h 38 min (2 jobs)" in out and "22 min (2 jobs)" in out
+    # nightly: 600 runs x 45 s / 2 jobs = 13500 s; smoke: 72 x 40 / 2 = 1440 s
+    assert " 600 " in out and "3 h 45 min (2 jobs)" in out and "24 min (2 jobs)" in out
     assert "~1 h" not in out
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "2 h 38 min" in readme and "40 minutes" not in readme
+    assert "600 × 45 s ÷ 2 = **3 h 45 min**" in readme and "40 minutes" not in readme
 
 
 def test_report_takes_a_suite_file_like_run(write_suite, tmp_path, capsys):

@@ -25,8 +25,9 @@ SETTINGS: dict[str, dict] = {
     "keras-bayes": {"epochs": 1, "budget_s": 8.0, "max_trials": 2},
     "autosklearn": {"budget_s": 40.0, "max_trials": 4},  # auto-sklearn needs >= 30 s
     "regularization": {"strengths": 3, "budget_s": 2.0},
+    "optuna-gp": {"budget_s": 4.0},
 }
-SLOW = {*KERAS, "autosklearn"}
+SLOW = {*KERAS, "autosklearn", "optuna-gp"}  # optuna-gp: PyTorch's import and the GP's fit
 #: Libraries imported before a strategy's check, outside its budget (a worker pays for the
 #: import in its own run; SMAC3's takes seconds on a loaded machine).
 IMPORTED_FIRST = {"hyperopt-tpe": "hyperopt", "hyperopt-anneal": "hyperopt",
@@ -40,10 +41,18 @@ def keras_imported():
     import tensorflow  # noqa: F401
 
 
+@pytest.fixture(scope="module")
+def torch_imported():
+    """PyTorch imported once, outside the budget (seconds; optuna-gp's worker pays it)."""
+    import torch  # noqa: F401
+
+
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n
                                   for n in STRATEGIES])
 def test_registered_strategy_keeps_the_contract(name, request):
     info = STRATEGIES[name]
+    if info.unavailable:
+        pytest.skip(f"{name} cannot run here: {info.unavailable}")
     if info.environment:
         ready = {e["name"]: e["ready"] for e in describe_environments()}
         if not ready.get(info.environment):
@@ -53,6 +62,8 @@ def test_registered_strategy_keeps_the_contract(name, request):
         request.getfixturevalue("keras_imported")
     if name in IMPORTED_FIRST:
         importlib.import_module(IMPORTED_FIRST[name])
+    if name == "optuna-gp":
+        request.getfixturevalue("torch_imported")
     settings = {"budget_s": 2.0, **SETTINGS.get(name, {})}
     check_strategy(info.cls, **settings)
 
@@ -88,12 +99,13 @@ def test_listing_and_loading_a_suite_import_no_heavy_library(write_suite):
         datasets: [iris, digits-images]
         models: [random_forest, cnn]
         strategies: [grid, bayes, flaml, regularization, keras-hyperband, autosklearn,
-                     hyperopt-tpe, smac-hyperband]
+                     hyperopt-tpe, smac-hyperband, optuna-tpe, optuna-gp, optuna-tpe-hyperband]
     """)
     code = (f"import json, sys\nfrom harness.cli import main\nmain(['list', 'strategies'])\n"
             f"from harness.config import load_suite\nload_suite({str(path)!r})\n"
             "print(json.dumps([m for m in ('tensorflow', 'keras', 'keras_tuner', 'skopt', "
-            "'flaml', 'sklearn.model_selection', 'hyperopt', 'smac', 'ConfigSpace') "
+            "'flaml', 'sklearn.model_selection', 'hyperopt', 'smac', 'ConfigSpace', 'optuna', "
+            "'cmaes', 'torch') "
             "if m in sys.modules]))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)

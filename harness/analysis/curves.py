@@ -2,7 +2,7 @@
 
 Only full-fidelity trials count (``records.full_fidelity``: the flag each multi-fidelity
 strategy stores in a trial's ``info``), since scores on subsamples or after fewer epochs do
-not compare with full-data scores; so a run's best-so-far never goes down. Trials stored
+not compare with full-data scores (nor do the first folds of a pruned trial); so a run's best-so-far never goes down. Trials stored
 before the flag existed fall back to the run's highest ``n_samples`` or ``epochs``.
 """
 
@@ -39,6 +39,11 @@ class ProblemCurves:
     curves: list[Curve]
 
 
+#: Fidelity keys whose lower values mean a partial evaluation: halving's and FLAML's training
+#: rows, the CV folds a pruned Optuna trial reached.
+PARTIAL_FIDELITY_KEYS = ("n_samples", "folds")
+
+
 def _full_fidelity(trials: pd.DataFrame) -> pd.DataFrame:
     if not len(trials):
         return trials
@@ -46,7 +51,7 @@ def _full_fidelity(trials: pd.DataFrame) -> pd.DataFrame:
     flags = [full_fidelity(f if isinstance(f, dict) else None, i if isinstance(i, dict) else None)
              for f, i in zip(trials["fidelity"], infos, strict=True)]
     keep = pd.Series(flags, index=trials.index, dtype=object)
-    for name in ("n_samples", "epochs"):  # unflagged trials: the run's highest fidelity
+    for name in ("n_samples", "epochs", "folds"):  # unflagged trials: the run's highest fidelity
         level = trials["fidelity"].map(lambda f, n=name: f.get(n) if isinstance(f, dict)
                                        else None).astype(float)
         highest = level == level.groupby(trials["run_id"]).transform("max")

@@ -103,10 +103,14 @@ def _env_python(directory: Path) -> Path:
 def strategy_environment_problem(strategy: str, *,
                                   log: Callable[[str], None] = lambda _: None) -> str:
     """Create the strategy's foreign environment on this host if it needs one (once);
-    why it cannot be made, or '' when the strategy can run here."""
+    why it cannot be made or the strategy cannot run here (its ``unavailable()``, say an
+    optional package missing), or '' when the strategy can run here."""
     from harness.strategies import resolve_strategy
 
-    environment = resolve_strategy(strategy).environment
+    info = resolve_strategy(strategy)
+    if reason := info.unavailable:
+        return reason
+    environment = info.environment
     if environment is None:
         return ""
     try:

@@ -33,7 +33,8 @@ class StrategyInfo:
 
     The class says what it is: its options (``options``, see ``_options.py``), a description
     (``description``, else the first paragraph of its docstring), what it ``requires``, the
-    ``model_kinds`` it tunes and the foreign ``environment`` it runs in, if any. The class's
+    ``model_kinds`` it tunes, the foreign ``environment`` it runs in, if any, and, with a
+    classmethod ``unavailable()``, why it cannot run on this host. The class's
     module is imported on first use only; strategy modules import their heavy libraries
     inside ``search``, so reading these never imports TensorFlow, scikit-optimize or FLAML.
     """
@@ -64,6 +65,14 @@ class StrategyInfo:
     def environment(self) -> str | None:
         """A foreign environment it runs in (see execution/environments.py), or None."""
         return getattr(self.cls, "environment", None)
+
+    @property
+    def unavailable(self) -> str:
+        """Why it cannot run on this host (say, an optional package is missing, with the
+        install hint), or '' when it can: the class's ``unavailable()`` if it has one. The
+        harness records its runs as skipped with this reason before any run starts."""
+        check = getattr(self.cls, "unavailable", None)
+        return str(check() or "") if callable(check) else ""
 
     @property
     def chooses_model(self) -> bool:
@@ -133,6 +142,12 @@ STRATEGIES: dict[str, StrategyInfo] = {
         "keras-random": "keras_tuning:KerasRandomStrategy",
         "keras-hyperband": "keras_tuning:KerasHyperbandStrategy",
         "keras-bayes": "keras_tuning:KerasBayesStrategy",
+        "optuna-tpe": "optuna_search:OptunaTpeStrategy",
+        "optuna-cmaes": "optuna_search:OptunaCmaEsStrategy",
+        "optuna-gp": "optuna_search:OptunaGpStrategy",
+        "optuna-qmc": "optuna_search:OptunaQmcStrategy",
+        "optuna-tpe-hyperband": "optuna_search:OptunaTpeHyperbandStrategy",
+        "optuna-tpe-halving": "optuna_search:OptunaTpeHalvingStrategy",
     }.items()
 }
 
