@@ -64,7 +64,8 @@ def _cell(value: Any) -> str:
 
 
 def summary_rows(runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """Per problem and strategy over seeds: mean best CV, mean test, mean wall, trials, statuses."""
+    """Per problem and strategy over seeds: mean best CV, mean test, mean wall, mean trials
+    per run, statuses."""
     import numpy as np
 
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
@@ -76,7 +77,7 @@ def summary_rows(runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[lis
         return float(np.mean(vals)) if vals else None
 
     headers = ["dataset", "model", "strategy", "metric", "seeds", "best_cv", "test", "wall_s",
-               "trials", "status"]
+               "trials/run", "status"]
     rows = []
     for (dataset, model, strategy), group in groups.items():
         statuses: dict[str, int] = {}
@@ -86,7 +87,7 @@ def summary_rows(runs: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[lis
                      mean([r["best_cv_score"] for r in group]),
                      mean([r["test_score"] for r in group]),
                      mean([r["wall_time_s"] for r in group]),
-                     sum(r["n_trials"] for r in group),
+                     f'{mean([r["n_trials"] for r in group]):.1f}',
                      " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))])
     return headers, rows
 

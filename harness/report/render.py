@@ -45,7 +45,9 @@ def render_html(context: dict[str, Any], *,
                 templates_dir: resources_abc.Traversable | None = None) -> str:
     """The report page as HTML text (``templates_dir``: another template folder)."""
     root = templates() if templates_dir is None else templates_dir
-    return _environment(root).get_template(ENTRY_TEMPLATE).render(**context)
+    from harness.report.charts._svg import unique_svg_ids
+
+    return unique_svg_ids(_environment(root).get_template(ENTRY_TEMPLATE).render(**context))
 
 
 def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_REPORTS_DIR,

@@ -9,6 +9,8 @@ LaTeX off for every text of the figure, so no chart can forget it.
 from __future__ import annotations
 
 import io
+import math
+import re
 import warnings
 from typing import Any
 
@@ -63,9 +65,56 @@ def figure_to_svg(fig: Any) -> str:
             # a glyph missing from matplotlib's font only affects the layout: the browser
             # draws the text with its own fonts
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-            fig.savefig(buffer, format="svg")
+            # "tight": the saved area grows to hold every text (tick labels, axis labels,
+            # legends outside the axes), so no text is cut at the figure's edge
+            fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.08)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
+
+
+_SVG_BLOCK = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+_ID_PATTERNS = (
+    (re.compile(r'\bid="([^"]+)"'), 'id="{prefix}{0}"'),
+    (re.compile(r"url\(#([^)]+)\)"), "url(#{prefix}{0})"),
+    (re.compile(r'href="#([^"]+)"'), 'href="#{prefix}{0}"'),
+)
+
+
+def unique_svg_ids(html: str) -> str:
+    """``html`` with the element ids of its n-th inline ``<svg>`` (and the references to
+    them: ``url(#..)``, ``href``/``xlink:href="#.."``) prefixed by ``chart<n>-``.
+
+    Every matplotlib figure names its elements alike (``figure_1``, ``axes_1``, ...); in one
+    page those ids would repeat and a reference could resolve to another chart's clip path.
+    """
+    counter = iter(range(1, 1_000_000))
+
+    def prefix_block(block: re.Match[str]) -> str:
+        prefix = f"chart{next(counter)}-"
+        svg = block.group(0)
+        for pattern, template in _ID_PATTERNS:
+            svg = pattern.sub(lambda m, t=template: t.format(m.group(1), prefix=prefix), svg)
+        return svg
+
+    return _SVG_BLOCK.sub(prefix_block, html)
+
+
+def padded_limits(values: list[float], *, from_zero: bool = False,
+                  min_share: float = 0.02) -> tuple[float, float] | None:
+    """Axis limits for ``values`` that do not blow small differences up: from 0 when
+    ``from_zero`` (times), otherwise spanning at least ``min_share`` of the values' magnitude;
+    5% padding either side. None without finite values."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    if from_zero:
+        low = min(low, 0.0)
+    span = max(high - low, min_share * max(abs(low), abs(high)), 1e-9)
+    if from_zero:
+        return low, low + span * 1.05
+    middle = (low + high) / 2
+    return middle - span * 0.55, middle + span * 0.55
 
 
 def as_float_array(values: list[float | None]) -> Any:

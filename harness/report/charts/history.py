@@ -41,5 +41,7 @@ def history_svg(history: ProblemHistory, rounds: list[str], colors: dict[str, st
         ax.set_xticks(x)
         ax.set_xticklabels(rounds, rotation=35, ha="right", fontsize=7)
         ax.grid(alpha=0.3)
-    score_ax.legend(fontsize=7, loc="best")
+    time_ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                   borderaxespad=0)
+    time_ax.set_ylim(bottom=0)
     return figure_to_svg(fig)

@@ -26,7 +26,7 @@ def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str
     ax.set_ylabel(f"best-so-far CV {metric}")
     ax.set_xlim(0, data.budget_s or None)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return figure_to_svg(fig)
 
 
@@ -43,5 +43,5 @@ def learning_svg(curve: LearningCurve) -> str:
     ax.set_xlabel("training-set size")
     ax.set_ylabel(curve.metric)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return figure_to_svg(fig)
