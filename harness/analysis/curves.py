@@ -1,9 +1,10 @@
 """Anytime curves: best-so-far CV score against wall-clock seconds, over seeds.
 
 Only full-fidelity trials count (``records.full_fidelity``: the flag each multi-fidelity
-strategy stores in a trial's ``info``), since scores on subsamples or after fewer epochs do
-not compare with full-data scores (nor do the first folds of a pruned trial); so a run's best-so-far never goes down. Trials stored
-before the flag existed fall back to the run's highest ``n_samples`` or ``epochs``.
+strategy stores in a trial's ``info``), since scores on subsamples, after fewer epochs or
+on the first folds of a pruned trial do not compare with full-data scores; so a run's
+best-so-far never goes down. Trials stored before the flag existed fall back to the run's
+highest ``n_samples``, ``epochs`` or ``folds``.
 """
 
 from __future__ import annotations
