@@ -138,7 +138,7 @@ class FoldObjective:
         if proposed is not None:
             info["proposed_by"] = proposed
         if self.prune:  # a pruned trial's mean over its first folds is a partial score
-            info["full_fidelity"] = len(folds.scores) == self.cv
+            info["full_fidelity"] = len(folds.scores) == len(self.splits)
         self.recorder.record(Trial(
             number=number, params=params, cv_scores=folds.scores, fit_time_s=folds.fit_s,
             score_time_s=folds.score_s, elapsed_s=self.deadline.elapsed(),
