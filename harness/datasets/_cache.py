@@ -17,6 +17,7 @@ from typing import Any
 from harness.datasets._base import Dataset, Split, save_split, split_dataset
 from harness.datasets._registry import load_dataset
 from harness.errors import DatasetError
+from harness.plain import to_plain
 
 
 def user_cache_dir() -> Path:
@@ -68,10 +69,14 @@ def prepare_data(ref: str, options: dict[str, Any], *, base_dir: Path | None,
 
 
 def _save_atomically(dataset: Dataset, split: Split, target: Path) -> None:
-    """Write into a private folder, then rename it into place (processes may race)."""
+    """Write into a private folder (with the dataset's meta-features and preparation), then
+    rename it into place (processes may race)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
-    save_split(dataset, split, scratch)
+    from harness.datasets._meta import meta_features
+
+    extra = {"meta_features": meta_features(dataset, split), "prep": dataset.prep}
+    save_split(dataset, split, scratch, extra=to_plain(extra))
     try:
         scratch.rename(target)
     except OSError:  # another process got there first
