@@ -43,7 +43,10 @@ def meta_features(dataset: Dataset, split: Split | None = None) -> dict[str, Any
     else:
         meta["target_skew"] = round(float(_skew(dataset.y)), 4)
     if split is not None and dataset.kind == "tabular":
-        meta["landmark"] = landmark(dataset.task, split.X_train, split.y_train)
+        try:
+            meta["landmark"] = landmark(dataset.task, split.X_train, split.y_train)
+        except ValueError as exc:  # a cheap description must not stop a suite
+            meta["landmark"] = {"error": str(exc)}
     return meta
 
 
