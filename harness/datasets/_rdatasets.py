@@ -12,6 +12,7 @@ columns named.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from harness.datasets._base import Dataset, make_dataset
@@ -64,12 +65,6 @@ def load_rdataset(ref: str, *, target: str, task: str | None,
     dataset = make_dataset(ref, X, y, task=task or infer_task(y),
                            feature_names=[str(c) for c in X.columns],
                            description=f"R package {package}, dataset {item}, target {target}")
-    return _with_prep(dataset, prep)
-
-
-def _with_prep(dataset: Dataset, prep: dict[str, Any]) -> Dataset:
-    from dataclasses import replace
-
     return replace(dataset, prep=prep)
 
 
