@@ -7,6 +7,7 @@ passes ``PRAGMA integrity_check``, and the report renders.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -60,12 +61,26 @@ def _wait_until_gone(tag: str, timeout: float = 2.0) -> list[psutil.Process]:
     return left
 
 
+_TAGS: list[str] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_process_outlives_the_module():
+    """Whatever a failing test left behind is killed (a test's own check fails first)."""
+    yield
+    for tag in _TAGS:
+        for proc in _tagged_processes(tag):
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+
+
 class Harness:
     """Starts ``harness`` processes with a tag in their environment, in one folder."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.tag = uuid.uuid4().hex
+        _TAGS.append(self.tag)
         self.db = folder / "faults.db"
         self.env = {**os.environ, "HARNESS_FAULT_TAG": self.tag,
                     "PYTHONPATH": os.pathsep.join(
