@@ -98,7 +98,7 @@ def _add_compare(sub: Any) -> None:
                          help="smallest drop in mean score that counts (default 0.01)")
     compare.add_argument("--min-relative", type=float, default=0.25,
                          help="smallest relative growth in wall time or peak memory that "
-                              "counts (default 0.25, i.e. 25%%)")
+                              "counts (default 0.25, i.e. 25%%; and at least 1 s or 20 MB)")
     compare.add_argument("--correction", choices=["bh", "holm", "none"], default="bh",
                          help="multiplicity correction over all comparisons (default bh: "
                               "Benjamini-Hochberg)")

@@ -247,3 +247,17 @@ def test_a_changed_configuration_is_pointed_out(tmp_path, capsys):
         conn.execute("UPDATE suites SET config_hash='edited' WHERE round='night-1'")
     assert main(["compare", "--db", str(db)]) == 0
     assert "configuration changed between these rounds" in capsys.readouterr().out
+
+
+def test_sub_second_time_changes_are_not_regressions():
+    """A 50% slower run that still takes under a second is noise; a 2 s growth is not."""
+    import numpy as np
+
+    from harness.analysis.regressions import _measure_change
+
+    ident = {"dataset": "iris", "model": "knn", "strategy": "random"}
+    base = np.array([0.22, 0.23, 0.22, 0.23])
+    noise = _measure_change(base, base * 1.5, "wall_time_s", CompareSettings(), ident)
+    assert noise.effect_worse is False
+    slow = _measure_change(base + 4, (base + 4) * 1.5, "wall_time_s", CompareSettings(), ident)
+    assert slow.effect_worse is True

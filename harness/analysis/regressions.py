@@ -29,6 +29,9 @@ MEASURES: dict[str, tuple[bool, bool]] = {
     "wall_time_s": (False, True),
     "peak_mem_mb": (False, True),
 }
+#: The smallest absolute change in the mean that counts for time and memory, whatever the
+#: ratio: a sub-second run that takes 0.1 s longer is noise, not a 40% regression.
+ABSOLUTE_FLOOR = {"wall_time_s": 1.0, "peak_mem_mb": 20.0}
 CORRECTIONS = ("bh", "holm", "none")
 _KEYS = ["dataset", "model", "strategy"]
 
@@ -181,8 +184,11 @@ def _measure_change(base: np.ndarray, cand: np.ndarray, measure: str,
     if relative:
         diffs = np.log(np.maximum(cand, 1e-9)) - np.log(np.maximum(base, 1e-9))
         change = float(math.exp(diffs.mean()) - 1.0)
-        worse_effect = change >= settings.min_relative
-        better_effect = change <= -settings.min_relative / (1 + settings.min_relative)
+        moved = float((cand - base).mean())
+        floor = ABSOLUTE_FLOOR.get(measure, 0.0)
+        worse_effect = change >= settings.min_relative and moved >= floor
+        better_effect = (change <= -settings.min_relative / (1 + settings.min_relative)
+                         and -moved >= floor)
     else:
         diffs = cand - base
         change = float(diffs.mean())
