@@ -71,6 +71,12 @@ class JsonLinesFollower:
         self._offset = 0
 
     def read_new(self) -> list[dict[str, Any]]:
+        return [json.loads(line.decode("utf-8", "replace")) for line in self.read_new_lines()
+                if line.strip()]
+
+    def read_new_lines(self) -> list[bytes]:
+        """The complete lines appended since the last call, unparsed (a reader that wants
+        only some records need not parse the others)."""
         if not self.path.exists():
             return []
         with open(self.path, "rb") as handle:
@@ -78,5 +84,4 @@ class JsonLinesFollower:
             data = handle.read()
         complete = data[: data.rfind(b"\n") + 1]
         self._offset += len(complete)
-        return [json.loads(line) for line in complete.decode("utf-8", "replace").splitlines()
-                if line.strip()]
+        return complete.splitlines()

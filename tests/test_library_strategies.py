@@ -19,8 +19,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from harness.spaces import CategoricalDim, FloatDim, IntDim
 from harness.strategies import STRATEGIES, Deadline, Problem
-from harness.strategies._cv_trials import initial_design_size
 from harness.strategies._library_spaces import decode, to_configspace, to_hyperopt
+from harness.strategies._protocol import initial_design
 from harness.testing import tiny_problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +107,7 @@ def test_codes_map_to_values_one_to_one():
 @pytest.mark.parametrize(("max_trials", "size"), [
     (None, 10), (1, 1), (2, 2), (4, 3), (12, 3), (20, 5), (40, 10), (1000, 10)])
 def test_initial_design_is_sized_from_the_trial_cap(max_trials, size):
-    assert initial_design_size(max_trials) == size
+    assert initial_design(None, max_trials, within_cap=True) == size
 
 
 class _Recorder:

@@ -21,8 +21,8 @@ import harness
 from harness.spaces import CategoricalDim, FloatDim, IntDim
 from harness.strategies import STRATEGIES, Deadline
 from harness.strategies import _optuna_objective as objective_module
-from harness.strategies._initial_design import initial_design
 from harness.strategies._optuna_space import from_optuna, to_optuna
+from harness.strategies._protocol import initial_design
 from harness.testing import tiny_problem
 
 ROOT = Path(__file__).resolve().parents[1]

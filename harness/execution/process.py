@@ -22,6 +22,7 @@ from harness.execution import budget_levels, learning_curve
 from harness.execution.events import read_events
 from harness.execution.forkserver import ExitReport, ForkServer
 from harness.execution.tree import TreeMonitor
+from harness.plain import JsonLinesFollower
 from harness.records import RunResult, RunSpec, RunStatus
 
 CurveGate = Callable[[RunSpec, dict[str, Any]], bool]
@@ -202,21 +203,15 @@ class _ResultWatch:
     worker still runs (new bytes only)."""
 
     def __init__(self, path: Path):
-        self.path = path
-        self._offset = 0
+        self.lines = JsonLinesFollower(path)
         self.event: dict[str, Any] | None = None
         self.levels_seen = False
 
     def check(self) -> dict[str, Any] | None:
         """The result event, once the worker has written it."""
-        if self.levels_seen or not self.path.exists():
+        if self.levels_seen:
             return self.event
-        with open(self.path, "rb") as handle:
-            handle.seek(self._offset)
-            data = handle.read()
-        complete = data[: data.rfind(b"\n") + 1]
-        self._offset += len(complete)
-        for line in complete.splitlines():
+        for line in self.lines.read_new_lines():  # trial lines are not parsed
             if line.startswith(b'{"event": "result"'):
                 with contextlib.suppress(json.JSONDecodeError):
                     self.event = json.loads(line)

@@ -30,14 +30,6 @@ from harness.strategies._protocol import (
 INITIAL, MODEL, RANDOM = "initial design", "model", "random"
 
 
-def initial_design_size(max_trials: int | None) -> int:
-    """Random configurations before a model proposes any: ``min(10, max(3, max_trials // 4))``
-    (10 with no trial cap), never more than ``max_trials``."""
-    if max_trials is None:
-        return 10
-    return max(1, min(max_trials, 10, max(3, max_trials // 4)))
-
-
 def _stratified_order(indices: np.ndarray, y: np.ndarray, classification: bool,
                       rng: np.random.Generator) -> np.ndarray:
     """``indices`` shuffled so that every prefix holds the classes in their proportions."""

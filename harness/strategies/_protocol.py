@@ -73,15 +73,17 @@ class Deadline:
 
 
 def initial_design(n_initial: int | None, max_trials: int | None,
-                   default: int | None = 10) -> int | None:
+                   default: int | None = 10, *, within_cap: bool = False) -> int | None:
     """Random points before a model-based strategy's model proposes any: ``n_initial`` when
-    the user set it, else sized from the trial cap, ``min(10, max(3, max_trials // 4))``, so
-    that a capped run leaves most of its trials to the model (``default`` with no cap)."""
+    the user set it, else sized from the trial cap, ``min(default, max(3, max_trials // 4))``
+    (10 for a ``default`` of None), so that a capped run leaves most of its trials to the
+    model; ``default`` with no cap. ``within_cap`` also keeps it at most ``max_trials``."""
     if n_initial is not None:
         return n_initial
     if max_trials is None:
         return default
-    return min(10, max(3, max_trials // 4))
+    size = min(10 if default is None else default, max(3, max_trials // 4))
+    return max(1, min(size, max_trials)) if within_cap else size
 
 
 def clean_score(value: Any) -> float | None:

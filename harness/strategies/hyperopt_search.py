@@ -12,10 +12,16 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from harness.strategies._cv_trials import INITIAL, MODEL, TrialRunner, initial_design_size
+from harness.strategies._cv_trials import INITIAL, MODEL, TrialRunner
 from harness.strategies._library_spaces import decode, free_dimensions, to_hyperopt
 from harness.strategies._options import Option
-from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
+from harness.strategies._protocol import (
+    Deadline,
+    Problem,
+    SearchOutcome,
+    TrialRecorder,
+    initial_design,
+)
 
 #: fmin's ``max_evals`` when only the clock limits the search.
 UNBOUNDED_EVALS = 100_000
@@ -90,7 +96,7 @@ class HyperoptTpeStrategy:
 
         from hyperopt import tpe
 
-        startup = self.n_startup_jobs or initial_design_size(deadline.max_trials)
+        startup = initial_design(self.n_startup_jobs, deadline.max_trials, within_cap=True)
         algo = functools.partial(tpe.suggest, n_startup_jobs=startup,
                                  n_EI_candidates=self.n_ei_candidates, gamma=self.gamma)
         runner = run_fmin(problem, deadline=deadline, seed=seed, recorder=recorder,

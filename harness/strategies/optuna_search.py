@@ -15,7 +15,6 @@ import importlib.util
 from typing import Any, ClassVar
 
 from harness.spaces import CategoricalDim, Space
-from harness.strategies._initial_design import initial_design
 from harness.strategies._options import Option
 from harness.strategies._optuna_objective import (
     FoldObjective,
@@ -24,7 +23,13 @@ from harness.strategies._optuna_objective import (
     run_study,
     study_outcome,
 )
-from harness.strategies._protocol import Deadline, Problem, SearchOutcome, TrialRecorder
+from harness.strategies._protocol import (
+    Deadline,
+    Problem,
+    SearchOutcome,
+    TrialRecorder,
+    initial_design,
+)
 
 _STARTUP_HELP = ("trials of the initial (random) design (unset: min({d}, max(3, max_trials "
                  "// 4)), or {d} without a trial cap)")

@@ -22,11 +22,17 @@ from harness.strategies._cv_trials import (
     MODEL,
     RANDOM,
     TrialRunner,
-    initial_design_size,
 )
 from harness.strategies._library_spaces import decode, free_dimensions, to_configspace
 from harness.strategies._options import Option
-from harness.strategies._protocol import Deadline, Problem, SearchOutcome, Trial, TrialRecorder
+from harness.strategies._protocol import (
+    Deadline,
+    Problem,
+    SearchOutcome,
+    Trial,
+    TrialRecorder,
+    initial_design,
+)
 
 #: The scenario's ``n_trials`` when only the clock limits the search.
 UNBOUNDED_TRIALS = 100_000
@@ -65,7 +71,7 @@ class SmacLoop:
         self.deadline = deadline
         self.seed = seed
         self.runner = TrialRunner(problem, deadline=deadline, seed=seed, recorder=recorder)
-        self.n_initial = n_initial or initial_design_size(deadline.max_trials)
+        self.n_initial = initial_design(n_initial, deadline.max_trials, within_cap=True)
         self.origins: dict[tuple[Any, ...], str] = {}
         self.max_ask_s = 0.0  # SMAC's longest ask (retraining and maximizing) so far
 
