@@ -185,14 +185,6 @@ def _cache_dir(db: Path, *, dry_run: bool) -> Iterator[Path]:
         yield Path(scratch)
 
 
-def _stored_keys(db: Path, specs: Sequence[RunSpec], statuses: Sequence[str]) -> set[str]:
-    """Keys of ``specs`` stored with one of ``statuses`` (none when there is no database)."""
-    if not db.exists():
-        return set()
-    with ResultStore(db, create=False) as store:
-        return store.finished_keys([s.key for s in specs], statuses=statuses)
-
-
 def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
                  rerun_failed: bool, progress: bool, dask: DaskExecutor | None,
                  local: Callable[[], Executor], round: str = "") -> SuiteRun:
@@ -200,12 +192,13 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
     # skipped runs (a missing environment or dataset file) are tried again every time
     statuses = [s for s in FINISHED_STATUSES if s != RunStatus.SKIPPED
                 and not (rerun_failed and s in FAILED_STATUSES)]
-    if dry_run:  # creates no database
-        done = _stored_keys(db, specs, statuses)
-        outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round, done_before=done)
-        if done:
+    if dry_run:  # reads the database if there is one; creates none
+        outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round)
+        if db.exists():
             with ResultStore(db, create=False) as store:
-                outcome.runs = store.runs(keys=[s.key for s in specs])
+                keys = [s.key for s in specs]
+                outcome.done_before = store.finished_keys(keys, statuses=statuses)
+                outcome.runs = store.runs(keys=keys) if outcome.done_before else []
         return outcome
     with ResultStore(db) as store:
         outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round,
