@@ -84,6 +84,17 @@ def test_dry_run_lists_runs_without_running(write_suite, tmp_path):
     assert proc.returncode == 0
     assert "2 of 2 run(s) to run" in proc.stdout
     assert proc.stdout.count("to run") == 3 and "wine" not in proc.stdout
+    # a dry run leaves nothing behind: no database, no cache, no work folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["suite.yaml"]
+
+
+def test_run_suite_result_has_a_short_repr(write_suite, tmp_path):
+    outcome = harness.run_suite(write_suite(SUITE), db=tmp_path / "r.db", dry_run=True)
+    outcome.runs = [{"status": "ok", "trials": ["x" * 1000] * 50}] * 3 + [{"status": "failed"}]
+    text = repr(outcome)
+    assert len(text) < 300, text
+    assert text.startswith("SuiteRun(suite='tour'") and "planned=8" in text
+    assert "stored=[1 failed, 3 ok]" in text and "exit_code=1" in text
 
 
 def test_bad_only_filter_is_a_usage_error(write_suite, tmp_path):
