@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.records import ColumnKind, ColumnLayout
 from harness.spaces import CategoricalDim, FloatDim, IntDim, Space
 
 PARAM_PREFIX = "model__"
@@ -33,9 +34,12 @@ class ModelFamily:
     def tasks(self) -> tuple[str, ...]:
         return tuple(self.estimators)
 
-    def build(self, task: str, *, seed: int, params: Mapping[str, Any] | None = None) -> Any:
+    def build(self, task: str, *, seed: int, params: Mapping[str, Any] | None = None,
+              layout: ColumnLayout | None = None) -> Any:
         """A fresh, unfitted Pipeline for ``task``, seeded, with ``params`` (space names) set.
 
+        Numbers only and nothing missing (``layout`` None or plain): a ``scale`` step then the
+        ``model``; otherwise a ``prepare`` step (:func:`preparation_step`) then the ``model``.
         Keras hypermodels are built by their tuner (see ``harness.hypermodels``), not here.
         """
         if self.kind != "estimator":
@@ -48,12 +52,50 @@ class ModelFamily:
         estimator = factory(**kwargs)
         if "random_state" in estimator.get_params():
             estimator.set_params(random_state=seed)
-        pipe = Pipeline(
-            [("scale", StandardScaler() if self.scale else "passthrough"), ("model", estimator)]
-        )
+        if layout is None or layout.plain:
+            first = ("scale", StandardScaler() if self.scale else "passthrough")
+        else:
+            first = ("prepare", preparation_step(layout, scale=self.scale, seed=seed))
+        pipe = Pipeline([first, ("model", estimator)])
         if params:
             pipe.set_params(**to_pipeline_params(params))
         return pipe
+
+
+def preparation_step(layout: ColumnLayout, *, scale: bool, seed: int) -> Any:
+    """The ColumnTransformer a careful scikit-learn user puts before a model (fitted inside
+    each CV fold, so nothing leaks): numbers median-imputed with a missing indicator (and
+    standardized for scale-sensitive models); few-level categories one-hot encoded, missing as
+    a level of its own, unseen levels ignored; many-level categories ordinal-encoded for trees
+    and target-encoded for scale-sensitive models, unseen or missing levels as -1."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import KFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import (
+        OneHotEncoder,
+        OrdinalEncoder,
+        StandardScaler,
+        TargetEncoder,
+    )
+
+    numbers = [SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)]
+    many: Any = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                               encoded_missing_value=-1)
+    if scale:
+        numbers.append(StandardScaler())
+        many = make_pipeline(TargetEncoder(cv=KFold(5, shuffle=True, random_state=seed)),
+                             StandardScaler())
+    steps = [
+        ("numbers", make_pipeline(*numbers), layout.columns(ColumnKind.NUMBER)),
+        ("categories", make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=-1),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+         layout.columns(ColumnKind.CATEGORY)),
+        ("many_levels", many, layout.columns(ColumnKind.MANY_LEVELS)),
+    ]
+    return ColumnTransformer([step for step in steps if step[2]], remainder="drop",
+                             sparse_threshold=0.0)
 
 
 def to_pipeline_params(params: Mapping[str, Any]) -> dict[str, Any]:

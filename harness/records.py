@@ -206,3 +206,51 @@ class RunResult:
         version does not know (from a process of another version) are dropped."""
         known = {f.name for f in dataclasses.fields(cls)} - {"spec"}
         return cls(**{k: v for k, v in data.items() if k in known}, spec=spec)
+
+
+class ColumnKind(enum.StrEnum):
+    """What a prepared feature column holds, and so how a model's pipeline encodes it."""
+
+    NUMBER = "number"  # numbers and booleans (0/1): median-imputed, missing indicator
+    CATEGORY = "category"  # text or pandas category with few levels (integer codes): one-hot
+    MANY_LEVELS = "many-levels"  # text with many levels (integer codes): ordinal/target encoded
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """The feature columns of a prepared table: each column's kind, its number of levels (0
+    for numbers) and whether any feature value is missing (NaN)."""
+
+    kinds: tuple[ColumnKind, ...]
+    levels: tuple[int, ...]
+    missing: bool = False
+
+    @property
+    def plain(self) -> bool:
+        """Numbers only and nothing missing: a model needs no preparation step."""
+        return not self.missing and all(k is ColumnKind.NUMBER for k in self.kinds)
+
+    def columns(self, kind: ColumnKind) -> list[int]:
+        """The indices of the columns of ``kind``."""
+        return [i for i, k in enumerate(self.kinds) if k is kind]
+
+    def counts(self) -> dict[str, int]:
+        """How many columns of each kind (kinds with none left out)."""
+        return {kind.value: n for kind in ColumnKind if (n := len(self.columns(kind)))}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kinds": [k.value for k in self.kinds], "levels": list(self.levels),
+                "missing": self.missing}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ColumnLayout | None:
+        """The layout stored by ``to_dict``; None for None (a split saved without one)."""
+        if not data:
+            return None
+        return cls(tuple(ColumnKind(k) for k in data["kinds"]),
+                   tuple(int(n) for n in data["levels"]), bool(data["missing"]))
+
+    @classmethod
+    def numbers(cls, n_columns: int, *, missing: bool = False) -> ColumnLayout:
+        """``n_columns`` number columns."""
+        return cls((ColumnKind.NUMBER,) * n_columns, (0,) * n_columns, missing)

@@ -68,14 +68,15 @@ def test_csv_and_parquet_with_target_column(tmp_path):
     (None, {"target": "y"}, "file not found"),
     (pd.DataFrame({"a": range(20), "y": [0, 1] * 10}), {"target": "label"},
      "target column 'label' not in data.csv; columns are: a, y"),
-    (pd.DataFrame({"a": ["x", "z"] * 10, "y": [0, 1] * 10}), {"target": "y"},
-     "non-numeric feature column(s) a"),
-    (pd.DataFrame({"a": range(20), "y": [0, 1, None, 1] * 5}), {"target": "y"},
-     "target column 'y' has 5 missing value(s)"),
-    (pd.DataFrame({"a": range(20), "y": [1] * 20}), {"target": "y", "task": "classification"},
+    (pd.DataFrame({"a": [f"u{i}" for i in range(20)], "b": ["k"] * 20, "y": [0, 1] * 10}),
+     {"target": "y"}, "no usable feature columns besides 'y' in data.csv (dropped: "
+     "a (identifier (unique per row)), b (constant))"),
+    (pd.DataFrame({"a": range(20), "y": [None] * 20}), {"target": "y"},
+     "every value of target column 'y' in data.csv is missing"),
+    (pd.DataFrame({"a": [i % 7 for i in range(20)], "y": [1] * 20}), {"target": "y", "task": "classification"},
      "single class"),
-    (pd.DataFrame({"a": [1.0, None] * 10, "y": [0, 1] * 10}), {"target": "y"},
-     "NaN or infinite values in column(s) a"),
+    (pd.DataFrame({"a": [1.0, float("inf")] * 10, "y": [0, 1] * 10}), {"target": "y"},
+     "infinite values in column(s) a"),
 ])
 def test_bad_files_give_clear_errors_naming_the_dataset(tmp_path, frame, options, fragment):
     path = tmp_path / "data.csv"
@@ -104,7 +105,7 @@ def test_openml_offline_without_cache_names_cache(monkeypatch):
 
 
 def test_cli_bad_dataset_exits_2_without_traceback(tmp_path, write_suite):
-    _csv(tmp_path, pd.DataFrame({"a": ["x", "z"] * 10, "y": [0, 1] * 10}))
+    _csv(tmp_path, pd.DataFrame({"a": ["x"] * 20, "y": [0, 1] * 10}))
     path = write_suite("""
         name: mine
         budget: {time_s: 5}
@@ -114,12 +115,13 @@ def test_cli_bad_dataset_exits_2_without_traceback(tmp_path, write_suite):
     """)
     proc = run_cli("run", "--suite", str(path), "--db", str(tmp_path / "r.db"))
     assert proc.returncode == 2
-    assert "dataset 'csv:data.csv'" in proc.stderr and "non-numeric" in proc.stderr
+    assert "dataset 'csv:data.csv'" in proc.stderr
+    assert "no usable feature columns besides 'y' in data.csv (dropped: a (constant))" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_too_few_rows_per_class_for_cv(tmp_path, write_suite):
-    frame = pd.DataFrame({"a": range(40), "y": [0] * 37 + [1] * 3})
+    frame = pd.DataFrame({"a": [i % 9 for i in range(40)], "y": [0] * 37 + [1] * 3})
     _csv(tmp_path, frame)
     path = write_suite("""
         name: mine

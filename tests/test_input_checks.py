@@ -160,7 +160,8 @@ strategies: [default]
     (None, "file not found: {folder}/data/x.csv"),
     ("a,y\n", "x.csv has no rows, only a header (a, y)"),
     ("", "{folder}/data/x.csv is empty: no header and no rows"),
-    ("a,y\n" + "q,1\n" * 20, "non-numeric feature column(s) a in x.csv"),
+    ("a,y\n" + "q,1\n" * 20, "no usable feature columns besides 'y' in x.csv (dropped: "
+                              "a (constant))"),
 ])
 def test_dataset_errors_name_suite_file_and_entry(tmp_path, csv_text, fragment):
     suites = tmp_path / "suites"
@@ -177,7 +178,7 @@ def test_dataset_errors_name_suite_file_and_entry(tmp_path, csv_text, fragment):
 
 
 def test_too_few_rows_for_cv_names_the_entry(tmp_path, write_suite, capsys):
-    pd.DataFrame({"a": range(40), "y": [0] * 37 + [1] * 3}).to_csv(tmp_path / "d.csv",
+    pd.DataFrame({"a": [i % 9 for i in range(40)], "y": [0] * 37 + [1] * 3}).to_csv(tmp_path / "d.csv",
                                                                    index=False)
     path = write_suite("""
         name: mine

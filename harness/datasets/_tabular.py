@@ -134,27 +134,14 @@ def load_table(name: str, path: Path, *, fmt: str, target: str, task: str | None
 
 def _from_frame(name: str, X: Any, y: Any, *, task: str | None, target: str, where: str,
                 description: str) -> Dataset:
-    """Check a feature frame and target series, then make the dataset."""
-    non_numeric = [str(c) for c in X.columns if X[c].dtype.kind not in "biuf"]
-    if non_numeric:
-        raise DatasetError(
-            name,
-            f"non-numeric feature column(s) {', '.join(non_numeric[:10])}{where}; "
-            "encode them as numbers or drop them",
-        )
-    if y.isna().any():
-        raise DatasetError(
-            name,
-            f"target column {target!r} has {int(y.isna().sum())} missing value(s); drop those rows",
-        )
-    return make_dataset(
-        name,
-        X.to_numpy(dtype="float64"),
-        y.to_numpy(),
-        task=task or infer_task(y),
-        feature_names=[str(c) for c in X.columns],
-        description=description,
-    )
+    """Prepare a feature frame and target series (``harness.datasets._prepare``), then make
+    the dataset."""
+    from harness.datasets._prepare import prepare_frame
+
+    frame = X.assign(**{target: y})
+    X_arr, y_kept, names, layout, prep = prepare_frame(name, frame, target, where=where)
+    return make_dataset(name, X_arr, y_kept.to_numpy(), task=task or infer_task(y_kept),
+                        feature_names=names, description=description, layout=layout, prep=prep)
 
 
 def openml_cache_dir() -> Path:

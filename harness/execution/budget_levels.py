@@ -100,12 +100,14 @@ def _refit_score(spec: Mapping[str, Any], params: Mapping[str, Any]) -> float | 
 
     from harness.datasets import load_split
     from harness.models import MODELS
+    from harness.records import ColumnLayout
     from harness.strategies._protocol import clean_score
 
     try:
-        _, split = load_split(Path(spec["data_dir"]))
-        estimator = MODELS[spec["model"]].build(spec["task"], seed=int(spec["seed"]),
-                                                params=dict(params))
+        meta, split = load_split(Path(spec["data_dir"]))
+        estimator = MODELS[spec["model"]].build(
+            spec["task"], seed=int(spec["seed"]), params=dict(params),
+            layout=ColumnLayout.from_dict(meta.get("layout")))
         estimator.fit(split.X_train, split.y_train)
         return clean_score(get_scorer(spec["metric"])(estimator, split.X_test, split.y_test))
     except Exception:  # noqa: BLE001 - the run's result stands; the level is not measured

@@ -89,10 +89,12 @@ def _compute(spec: dict[str, Any], family: Any, params: dict[str, Any],
     from sklearn.model_selection import learning_curve
 
     from harness.datasets import load_split
+    from harness.records import ColumnLayout
     from harness.strategies._protocol import cv_splitter
 
-    _, split = load_split(Path(spec["data_dir"]))
-    estimator = family.build(spec["task"], seed=int(spec["seed"]), params=params)
+    meta, split = load_split(Path(spec["data_dir"]))
+    estimator = family.build(spec["task"], seed=int(spec["seed"]), params=params,
+                             layout=ColumnLayout.from_dict(meta.get("layout")))
     fractions = np.linspace(0.1, 1.0, POINTS)
     started = time.monotonic()
     sizes: list[int] = []

@@ -66,6 +66,7 @@ def run_spec(spec: dict[str, Any], writer: KeptTrials) -> tuple[dict[str, Any], 
     from threadpoolctl import threadpool_limits
 
     from harness.datasets import load_split
+    from harness.records import ColumnLayout
     from harness.spaces import parse_space
     from harness.strategies import Deadline, model_problem, resolve_strategy
     from harness.strategies._protocol import clean_score
@@ -84,6 +85,7 @@ def run_spec(spec: dict[str, Any], writer: KeptTrials) -> tuple[dict[str, Any], 
         space=parse_space(spec["space"]) if spec["space"] else {},  # empty: its own model
         scoring=spec["metric"], cv=spec["cv"], n_jobs=spec["n_jobs"], seed=spec["seed"],
         data_dir=spec["data_dir"], python=_environment_python(info.environment),
+        layout=ColumnLayout.from_dict(meta.get("layout")),
     )
     make_estimator = problem.make_estimator
     strategy = info.create(spec["strategy_options"])

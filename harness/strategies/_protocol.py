@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from harness.records import Trial
+from harness.records import ColumnLayout, Trial
 from harness.spaces import Space
 
 
@@ -37,6 +37,7 @@ class Problem:
     make_estimator: Callable[[Mapping[str, Any] | None], Any]
     data_dir: str | None = None  # the cached split, for strategies scoring out of process
     python: str | None = None  # the interpreter of the strategy's own environment, if any
+    layout: ColumnLayout | None = None  # each feature column's kind; None: all numbers
 
     def splitter(self, seed: int) -> Any:
         """The CV splitter for this problem and seed (stratified for classification)."""

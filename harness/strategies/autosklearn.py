@@ -106,7 +106,9 @@ class AutoSklearnStrategy:
                 "memory_limit_mb": self.memory_limit_mb, "n_jobs": problem.n_jobs,
                 "seed": seed, "cv": problem.cv, "tmp_folder": str(work / "autosklearn-tmp"),
                 "events": str(events), "started_at": deadline.started_at,
-                "max_trials": deadline.max_trials, "ensemble_size": self.ensemble_size}
+                "max_trials": deadline.max_trials, "ensemble_size": self.ensemble_size,
+                "layout": (problem.layout.to_dict()
+                           if problem.layout is not None and not problem.layout.plain else None)}
         spec_path = work / "autosklearn-spec.json"
         spec_path.write_text(json.dumps(spec))
         with open(work / "autosklearn.log", "wb") as log:

@@ -95,7 +95,7 @@ class FlamlStrategy:
                recorder: TrialRecorder) -> SearchOutcome:
         from flaml import AutoML
 
-        from harness.strategies._fitted_view import fitted_view
+        from harness.strategies._fitted_view import fitted_view, typed_frame
 
         remaining = deadline.remaining()
         time_budget = max(1.0, remaining * (1 - self.reserve_fraction) - 1.0)
@@ -126,7 +126,7 @@ class FlamlStrategy:
         tail.start()
         automl = AutoML()
         try:
-            automl.fit(problem.X, problem.y, task=problem.task,
+            automl.fit(typed_frame(problem.X, problem.layout), problem.y, task=problem.task,
                        metric=_scorer_metric(problem.scoring), time_budget=time_budget,
                        eval_method="cv", n_splits=problem.cv, seed=seed, n_jobs=problem.n_jobs,
                        estimator_list=self.estimator_list, log_file_name=str(log_path),
@@ -144,5 +144,5 @@ class FlamlStrategy:
             details={"n_models_tried": len(recorded), "ensemble_size": 1,
                      "best_learner": automl.best_estimator, "time_budget_s": round(time_budget,
                                                                                   2)},
-            best_estimator=fitted_view(automl, problem.task, classes))
+            best_estimator=fitted_view(automl, problem.task, classes, problem.layout))
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.records import ColumnLayout
 from harness.spaces import CategoricalDim, Space
 from harness.strategies._options import Option
 from harness.strategies._protocol import (
@@ -49,8 +50,9 @@ def _configs(task: str, penalties: list[str], strengths: list[float],
 
 
 def build_linear(task: str, params: dict[str, Any], *, seed: int, max_iter: int,
-                 scale: bool) -> Any:
-    """The linear model of a configuration (in a Pipeline with a StandardScaler if ``scale``)."""
+                 scale: bool, layout: ColumnLayout | None = None) -> Any:
+    """The linear model of a configuration (in a Pipeline with a StandardScaler if ``scale``,
+    or the models' preparation step for text categories or missing values in ``layout``)."""
     from sklearn.linear_model import (
         ElasticNet,
         Lasso,
@@ -76,6 +78,10 @@ def build_linear(task: str, params: dict[str, Any], *, seed: int, max_iter: int,
     else:
         model = ElasticNet(alpha=params["alpha"], l1_ratio=params["l1_ratio"],
                            max_iter=max_iter, random_state=seed)
+    if layout is not None and not layout.plain:
+        from harness.models import preparation_step
+
+        return make_pipeline(preparation_step(layout, scale=scale, seed=seed), model)
     return make_pipeline(StandardScaler(), model) if scale else model
 
 
@@ -153,7 +159,7 @@ class RegularizationStrategy:
                 break
             started = time.time()
             estimator = build_linear(problem.task, params, seed=seed, max_iter=self.max_iter,
-                                     scale=self.scale)
+                                     scale=self.scale, layout=problem.layout)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ConvergenceWarning)
                 cv = cross_validate(estimator, problem.X, problem.y, scoring=problem.scoring,

@@ -82,12 +82,29 @@ def sprint_numbers(text):
     return numbers
 
 
+def typed_frame(X, layout):
+    """X as a DataFrame whose category columns have the pandas category dtype, so that
+    auto-sklearn infers its feat_type (Categorical / Numerical) from the dtypes."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=["x%d" % i for i in range(X.shape[1])])
+    for i, (kind, levels) in enumerate(zip(layout["kinds"], layout["levels"])):  # noqa: B905
+        if kind != "number":
+            frame["x%d" % i] = pd.Categorical(X[:, i],
+                                              categories=np.arange(levels, dtype=float))
+    return frame
+
+
 def run(spec):
     import numpy as np
     from sklearn.metrics import get_scorer
 
     data = {k: np.load(spec["data"][k], allow_pickle=False)
             for k in ("X_train", "y_train", "X_test", "y_test")}
+    if spec.get("layout"):  # text categories or missing values: a typed table
+        for key in ("X_train", "X_test"):
+            data[key] = typed_frame(data[key], spec["layout"])
     metric = autosklearn_metric(spec["metric"])
     if spec["task"] == "classification":
         from autosklearn.classification import AutoSklearnClassifier as Estimator
