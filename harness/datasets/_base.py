@@ -100,18 +100,7 @@ def make_dataset(
         if feature_names is not None
         else tuple(f"x{i}" for i in range(X_arr.shape[1]))
     )
-    bad_cols = [names[i] for i in np.flatnonzero(np.isinf(X_arr).any(axis=0))]
-    if bad_cols:
-        raise DatasetError(
-            name,
-            f"features contain infinite values in column(s) {', '.join(bad_cols[:10])}; "
-            "replace them by a number or leave the cell empty (missing)",
-        )
-    missing = bool(np.isnan(X_arr).any())
-    layout = (ColumnLayout.numbers(X_arr.shape[1], missing=missing) if layout is None
-              else ColumnLayout(layout.kinds, layout.levels, missing))
-    if len(layout.kinds) != X_arr.shape[1]:
-        raise ValueError(f"{len(layout.kinds)} column kinds for {X_arr.shape[1]} columns")
+    layout = _checked_layout(name, X_arr, names, layout)
     y_arr, classes = _encode_target(name, y_arr, task)
     fingerprint = fingerprint_arrays(X_arr, y_arr)
     if not all(n == 0 for n in layout.levels):  # categories: their coding is part of the data
@@ -129,6 +118,25 @@ def make_dataset(
         prep=dict(prep or {}),
         layout=layout,
     )
+
+
+def _checked_layout(name: str, X: np.ndarray, names: tuple[str, ...],
+                    layout: ColumnLayout | None) -> ColumnLayout:
+    """The features' layout (all numbers when None), with ``missing`` measured; DatasetError
+    for infinite values."""
+    bad_cols = [names[i] for i in np.flatnonzero(np.isinf(X).any(axis=0))]
+    if bad_cols:
+        raise DatasetError(
+            name,
+            f"features contain infinite values in column(s) {', '.join(bad_cols[:10])}; "
+            "replace them by a number or leave the cell empty (missing)",
+        )
+    missing = bool(np.isnan(X).any())
+    layout = (ColumnLayout.numbers(X.shape[1], missing=missing) if layout is None
+              else ColumnLayout(layout.kinds, layout.levels, missing))
+    if len(layout.kinds) != X.shape[1]:
+        raise ValueError(f"{len(layout.kinds)} column kinds for {X.shape[1]} columns")
+    return layout
 
 
 def _encode_target(name: str, y: np.ndarray, task: str) -> tuple[np.ndarray, tuple[Any, ...]]:

@@ -107,10 +107,8 @@ def run_spec(spec: dict[str, Any], writer: KeptTrials) -> tuple[dict[str, Any], 
                                                                 split.y_test))
         refit_s = time.time() - refit_started
     details = {**outcome.details, "search_s": round(search_done, 3), "refit_s": round(refit_s, 3)}
-    if meta.get("meta_features"):
-        details["dataset_meta"] = meta["meta_features"]
-    if meta.get("prep"):
-        details["dataset_prep"] = meta["prep"]
+    details.update({key: meta[name] for key, name in (("dataset_meta", "meta_features"),
+                                                      ("dataset_prep", "prep")) if meta.get(name)})
     if caught:
         details["warnings"] = dict(Counter(w.category.__name__ for w in caught))
     best_cv = full_fidelity_best(outcome.best_params, outcome.best_cv_score, writer.trials)
