@@ -124,7 +124,8 @@ def like_mine(runs: pd.DataFrame, meta: Mapping[str, Any], task: str, *,
 
 
 def _named(verdict: Verdict | None) -> tuple[list[str], list[str]]:
-    """(pick or tie group, ranked contenders) of the verdict's full-budget level."""
+    """(pick or tie group, ranked contenders, best first) of the verdict's last level (the
+    full budget, or the one level it was drawn at)."""
     if verdict is None or not verdict.recommendations:
         return [], []
     rec = verdict.recommendations[-1]
@@ -133,18 +134,25 @@ def _named(verdict: Verdict | None) -> tuple[list[str], list[str]]:
 
 
 def agreement(mine: Verdict | None, near: Verdict | None) -> tuple[str, str]:
-    """(agree | partly | disagree | not comparable, a sentence) of two verdicts' picks."""
+    """Whether two verdicts agree: ``agree`` (the same pick or tie group), ``partly agree``
+    (they share contenders), ``disagree`` (none) or ``not comparable`` (one has no ranked
+    contender, or they rank different ones); and a sentence that names both and each one's
+    best mean rank."""
     mine_named, mine_ranked = _named(mine)
     near_named, near_ranked = _named(near)
     if not mine_named or not near_named or not set(mine_ranked) & set(near_ranked):
         return "not comparable", ("no verdict to compare: one side has no ranked contender, "
                                   "or they share none")
     both = [c for c in mine_named if c in near_named]
-    said = f"your data: {', '.join(mine_named)}; nearest problems: {', '.join(near_named)}"
+    best = (f"best mean rank: {mine_ranked[0]} on both" if mine_ranked[0] == near_ranked[0]
+            else f"best mean rank: {mine_ranked[0]} on your data, {near_ranked[0]} on the "
+                 "nearest problems")
+    said = (f"your data: {', '.join(mine_named)}; nearest problems: {', '.join(near_named)}; "
+            f"{best}")
     if set(mine_named) == set(near_named):
         return "agree", f"the verdicts agree ({said})"
     if both:
-        return "partly", f"the verdicts overlap in {', '.join(both)} ({said})"
+        return "partly agree", f"the verdicts share {', '.join(both)} ({said})"
     return "disagree", f"the verdicts disagree ({said})"
 
 
