@@ -125,7 +125,8 @@ def recommend_for_data(data: str | Path, *, target: str | None = None,
     meta = meta_features(dataset, split_dataset(dataset, test_size=test_size))
     with ResultStore(db, create=False) as store:
         runs = latest_runs(store)
-    like = like_mine(runs, meta, dataset.task, budget=budget, alpha=alpha)
+    like = like_mine(runs, meta, dataset.task, budget=budget, alpha=alpha,
+                     fingerprint=dataset.fingerprint)
     return DataVerdict(ref, dataset.task, meta, like, Path(db), dataset.fingerprint)
 
 

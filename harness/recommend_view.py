@@ -106,7 +106,8 @@ def like_mine_plain(result: DataVerdict) -> dict[str, Any]:
     hood, like = result.like.neighbourhood, result.like
     status_message = _status_message(result)
     return {
-        "data": result.data, "task": result.task, "meta": result.meta, "db": str(result.db),
+        "data": result.data, "task": result.task, "fingerprint": result.fingerprint,
+        "meta": result.meta, "db": str(result.db),
         "status": hood.status, "message": status_message,
         "suggest": [] if status_message is None else [command for command, _ in SUGGEST],
         "distance": {"method": DISTANCE_METHOD, "same_task_only": True,
@@ -115,10 +116,10 @@ def like_mine_plain(result: DataVerdict) -> dict[str, Any]:
                      "standardization": {k: {"mean": round(m, 4), "scale": round(s, 4)}
                                          for k, (m, s) in hood.scales.items()}},
         "neighbours": [{"problem": n.problem.name, "distance": _distance(n.distance),
-                        "near": n.near, "same_data": n.problem.fingerprint == result.fingerprint,
+                        "near": n.near,
                         "differences": {k: round(v, 4) for k, v in n.differences.items()},
                         "meta": n.problem.meta} for n in hood.shown],
-        "without_meta": hood.without_meta,
+        "without_meta": hood.without_meta, "same_data_left_out": list(like.same_data),
         "budget": None if like.budget is None else {
             "time_s": like.budget.time_s, "levels": list(like.budget.levels),
             "asked_s": like.budget.asked, "problems": like.budget.problems,
@@ -150,10 +151,12 @@ def _neighbour_lines(result: DataVerdict) -> list[str]:
         width = max(len("problem"), *(len(n.problem.name) for n in hood.shown))
         lines.append(f"  {'distance':>8}  near  {'problem':<{width}}  description")
     for n in hood.shown:
-        same = " (your data, stored)" if n.problem.fingerprint == result.fingerprint else ""
         lines.append(f"  {n.distance:8.2f}  {'yes' if n.near else 'no ':<4}  "
-                     f"{n.problem.name:<{width}}  {_meta_text(hood.task, n.problem.meta)}"
-                     f"{same}")
+                     f"{n.problem.name:<{width}}  {_meta_text(hood.task, n.problem.meta)}")
+    if result.like.same_data:
+        lines.append("left out, the same data as yours (harness recommend --suite on the "
+                     "suite that ran it gives its own verdict): "
+                     + ", ".join(result.like.same_data))
     if hood.without_meta:
         lines.append("left out, no meta-features stored (rerun their suite to add them): "
                      + ", ".join(hood.without_meta))

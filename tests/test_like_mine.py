@@ -131,6 +131,20 @@ def test_stored_problems_read_the_runs_meta_features(bench_db):
     assert {p.name: p.meta for p in problems} == BENCH and without == []
 
 
+def test_the_users_own_data_stored_is_left_out(bench_db):
+    """A stored problem with the same fingerprint as the user's data is the data itself, not
+    a benchmark problem: left out of the neighbours and of the standardization."""
+    from harness.analysis.like_mine import like_mine
+
+    with ResultStore(bench_db, create=False) as store:
+        runs = store.runs_frame()
+    runs.loc[runs["dataset"] == "b-small", "fingerprint"] = "mine"
+    like = like_mine(runs, BENCH["b-small"], "classification", fingerprint="mine")
+    assert like.same_data == ("b-small",) and like.neighbourhood.stored == 4
+    assert "b-small" not in [n.problem.name for n in like.neighbourhood.shown]
+    assert like.verdict is not None and "b-small" not in like.budget.problems
+
+
 # -- budgets and agreement ------------------------------------------------------------------
 
 def test_the_budget_asked_for_picks_the_closest_stored_runs_and_level(bench_db):
@@ -198,6 +212,7 @@ def test_recommend_data_json_shape_and_budget(bench_db, capsys):
                         str(bench_db), "--budget", "60")
     assert code == 0 and plain["status"] == "ok" and plain["message"] is None
     assert plain["task"] == "classification" and plain["meta"]["rows"] == 200
+    assert plain["same_data_left_out"] == [] and len(plain["fingerprint"]) == 16
     assert plain["meta"]["landmark"]["metric"] == "accuracy"
     distance = plain["distance"]
     assert distance["same_task_only"] and distance["near_enough"] == 1.5
@@ -205,7 +220,7 @@ def test_recommend_data_json_shape_and_budget(bench_db, capsys):
     assert set(distance["standardization"]["log10 rows"]) == {"mean", "scale"}
     neighbours = plain["neighbours"]
     assert [n["distance"] for n in neighbours] == sorted(n["distance"] for n in neighbours)
-    assert {"problem", "distance", "near", "differences", "meta", "same_data"} <= \
+    assert {"problem", "distance", "near", "differences", "meta"} == \
         set(neighbours[0])
     assert plain["budget"]["time_s"] == 120 and plain["budget"]["levels"] == [0.5]
     [level] = plain["verdict"]["levels"]
@@ -296,3 +311,12 @@ def test_the_report_of_a_suite_with_own_data_shows_its_neighbours(tmp_path):
 def test_a_suite_without_own_data_has_no_such_section(bench_db, tmp_path):
     html = write_report(db=bench_db, suite="bench", out_dir=tmp_path / "reports").read_text()
     assert 'id="nearest"' not in html and "Data like yours" not in html
+
+
+def test_the_readme_command_runs_as_written(bench_db):
+    """The README's `recommend --data` line, run from the top of the checkout."""
+    text = (ROOT / "README.md").read_text()
+    [line] = re.findall(r"^harness recommend --data .*$", text, flags=re.M)
+    proc = run_cli(*line.split()[1:], "--db", str(bench_db), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "budget: asked 60 s; nearest stored: 50% of the 120 s runs (60 s)" in proc.stdout

@@ -63,6 +63,8 @@ class LikeMine:
     neighbourhood: Neighbourhood
     budget: Budget | None
     verdict: Verdict | None
+    #: stored problems with the same data (fingerprint) as the user's, left out
+    same_data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,22 +107,27 @@ def verdict_on(runs: pd.DataFrame, problems: list[str], budget: Budget, *,
 
 def like_mine(runs: pd.DataFrame, meta: Mapping[str, Any], task: str, *,
               budget: float | None = None, exclude: tuple[str, ...] = (),
-              contenders: set[str] | None = None, alpha: float = ALPHA) -> LikeMine:
+              fingerprint: str = "", contenders: set[str] | None = None,
+              alpha: float = ALPHA) -> LikeMine:
     """The neighbourhood of a dataset (meta-features ``meta``) among the stored ``runs``'
     problems, and the verdict on the near ones at the stored budget closest to ``budget``
-    (``contenders``: only theirs)."""
+    (``contenders``: only theirs). Problems named in ``exclude``, or stored with the
+    dataset's own ``fingerprint`` (the user's data itself), are not benchmark problems:
+    they are left out of the neighbours and of the standardization."""
     problems, without = stored_problems(runs)
-    hood = nearest_problems(meta, task, problems, without_meta=without, exclude=exclude)
+    same = tuple(p.name for p in problems if fingerprint and p.fingerprint == fingerprint)
+    hood = nearest_problems(meta, task, problems, without_meta=without,
+                            exclude=(*exclude, *same))
     if hood.status != OK:
-        return LikeMine(hood, None, None)
+        return LikeMine(hood, None, None, same)
     names = [n.problem.name for n in hood.chosen]
     if contenders is not None:
         keep = [c in contenders for c in contender_labels(runs)]
         runs = runs[pd.Series(keep, index=runs.index, dtype=bool)]
     chosen = choose_budget(runs, names, budget)
     if chosen is None:
-        return LikeMine(hood, None, None)
-    return LikeMine(hood, chosen, verdict_on(runs, names, chosen, alpha=alpha))
+        return LikeMine(hood, None, None, same)
+    return LikeMine(hood, chosen, verdict_on(runs, names, chosen, alpha=alpha), same)
 
 
 def _named(verdict: Verdict | None) -> tuple[list[str], list[str]]:

@@ -199,7 +199,7 @@ def nearest_problems(meta: Mapping[str, Any], task: str, problems: Iterable[Prob
 
 
 #: What to run when the results database cannot answer for a dataset: (command, why).
-SUGGEST = [("harness run --suite tabular-quick", "8 real problems, about 15 min on 2 cores"),
+SUGGEST = [("harness run --suite tabular-quick", "8 real problems, about 12 minutes on 2 cores"),
            ("harness run --suite tabular", "the whole pack of real problems")]
 
 
