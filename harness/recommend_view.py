@@ -158,7 +158,8 @@ def _neighbour_lines(result: DataVerdict) -> list[str]:
                      "suite that ran it gives its own verdict): "
                      + ", ".join(result.like.same_data))
     if hood.without_meta:
-        lines.append("left out, no meta-features stored (rerun their suite to add them): "
+        lines.append("left out, their runs carry no meta-features (stored before runs did; "
+                     "a new round of their suite, harness run --round LABEL, stores them): "
                      + ", ".join(hood.without_meta))
     return lines
 
