@@ -241,6 +241,18 @@ def test_too_few_stored_problems_says_so_and_suggests_a_suite(tmp_path, capsys):
                                 "harness run --suite tabular"]
 
 
+def test_none_near_enough_says_so(tmp_path, capsys):
+    """Three large 10-class problems: churn.csv is near none of them."""
+    far = {f"big-{i}": meta(5000 * (i + 1), 60, classes=10, landmark=0.95) for i in range(3)}
+    db = bench_store(tmp_path / "r.db", datasets=far)
+    assert main(["recommend", "--data", str(CHURN), "--target", "churned", "--db",
+                 str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "no stored classification problem is near enough (the nearest, big-0, is at " \
+           "distance" in out and "harness run --suite tabular" in out
+    assert "verdict on the" not in out
+
+
 def test_a_regression_csv_written_here(tmp_path, capsys):
     """A numeric regression table: compared with the regression problems only."""
     rng = np.random.default_rng(0)
