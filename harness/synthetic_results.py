@@ -23,11 +23,16 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                budget_s: float = 60.0, statuses: Sequence[str] = ("ok",), seed: int = 0,
                params: dict[str, Sequence[object]] | None = None, round: str = "",
                score_shift: Mapping[str, float] | None = None,
-               git_commit: str | None = None) -> int:
+               git_commit: str | None = None,
+               dataset_meta: Mapping[str, Mapping[str, Any]] | None = None,
+               tasks: Mapping[str, str] | None = None) -> int:
     """Write one suite run; returns the number of runs. ``statuses`` cycles over the runs.
 
     ``round`` stores it as a round of the suite (a night); ``score_shift`` adds a constant
-    to the CV and test scores of the named strategies (a regression when negative).
+    to the CV and test scores of the named strategies (a regression when negative), or to
+    a dataset's (keyed ``"dataset/strategy"``); ``dataset_meta``: meta-features stored with
+    each named dataset's runs (``details["dataset_meta"]``), as a worker stores them;
+    ``tasks``: a dataset's task (default classification).
     """
     shift = dict(score_shift or {})
     rng = np.random.default_rng(seed)
@@ -44,30 +49,15 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
         for d_index, dataset in enumerate(datasets):
             for s_index, strategy in enumerate(strategies):
                 for seed_value in seeds:
-                    status = statuses[n % len(statuses)]
-                    run_rng = np.random.default_rng([d_index, s_index, seed_value])
-                    skill = 0.7 + 0.03 * s_index + 0.02 * d_index + shift.get(strategy, 0.0)
+                    skill = (0.7 + 0.03 * s_index + 0.02 * d_index + shift.get(strategy, 0.0)
+                             + shift.get(f"{dataset}/{strategy}", 0.0))
                     spec = _spec(suite, dataset, d_index, model, space, strategy, seed_value,
-                                 budget_s, round)
-                    trials = _trials(rng, 0 if status == RunStatus.SKIPPED else trials_per_run,
-                                     skill=skill, params=params, budget_s=budget_s)
-                    best = max(trials, key=lambda t: t["mean_cv_score"], default=None)
-                    ok = status == RunStatus.OK and best is not None
-                    result = RunResult(
-                        spec=spec, status=status, trials=trials,
-                        best_params=best["params"] if best else None,
-                        best_cv_score=best["mean_cv_score"] if best else None,
-                        test_score=float(np.clip(skill + rng.normal(0, 0.03), 0, 1))
-                        if ok else None,
-                        # a run's cost depends mostly on what it runs: the same in every round
-                        wall_time_s=float(budget_s * run_rng.uniform(0.5, 1.0)
-                                          * rng.normal(1.0, 0.03)),
-                        cpu_time_s=float(budget_s * run_rng.uniform(0.4, 1.0)),
-                        peak_mem_mb=float(run_rng.uniform(100, 400) * rng.normal(1.0, 0.02)),
-                        details={"learning_curve": _learning_curve(skill, run_rng)}
-                        if ok else {},
-                        error=None if status == RunStatus.OK else f"{status}: synthetic error",
-                        host="synthetic", started_at=1.7e9 + n, finished_at=1.7e9 + n + 1)
+                                 budget_s, round, (tasks or {}).get(dataset, "classification"))
+                    result = _result(spec, statuses[n % len(statuses)], rng, n, skill=skill,
+                                     trials_per_run=trials_per_run, params=params,
+                                     run_rng=np.random.default_rng([d_index, s_index,
+                                                                    seed_value]),
+                                     meta=(dataset_meta or {}).get(dataset))
                     store.save_run(result, suite_id=suite_id, git_commit=git_commit,
                                    package_versions={"python": "3"})
                     n += 1
@@ -75,10 +65,36 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
     return n
 
 
+def _result(spec: RunSpec, status: str, rng: np.random.Generator, n: int, *, skill: float,
+            trials_per_run: int, params: Mapping[str, Sequence[object]],
+            run_rng: np.random.Generator, meta: Mapping[str, Any] | None) -> RunResult:
+    """One synthetic run's result around ``skill``."""
+    budget_s = spec.time_s
+    trials = _trials(rng, 0 if status == RunStatus.SKIPPED else trials_per_run,
+                     skill=skill, params=params, budget_s=budget_s)
+    best = max(trials, key=lambda t: t["mean_cv_score"], default=None)
+    ok = status == RunStatus.OK and best is not None
+    test_score = float(np.clip(skill + rng.normal(0, 0.03), 0, 1)) if ok else None
+    # a run's cost depends mostly on what it runs: the same in every round
+    wall_time_s = float(budget_s * run_rng.uniform(0.5, 1.0) * rng.normal(1.0, 0.03))
+    cpu_time_s = float(budget_s * run_rng.uniform(0.4, 1.0))
+    peak_mem_mb = float(run_rng.uniform(100, 400) * rng.normal(1.0, 0.02))
+    details: dict[str, Any] = {"learning_curve": _learning_curve(skill, run_rng)} if ok else {}
+    if meta is not None and status != RunStatus.SKIPPED:
+        details["dataset_meta"] = dict(meta)
+    return RunResult(
+        spec=spec, status=status, trials=trials,
+        best_params=best["params"] if best else None,
+        best_cv_score=best["mean_cv_score"] if best else None, test_score=test_score,
+        wall_time_s=wall_time_s, cpu_time_s=cpu_time_s, peak_mem_mb=peak_mem_mb,
+        details=details, error=None if status == RunStatus.OK else f"{status}: synthetic error",
+        host="synthetic", started_at=1.7e9 + n, finished_at=1.7e9 + n + 1)
+
+
 def _spec(suite: str, dataset: str, d_index: int, model: str, space: dict[str, Any],
-          strategy: str, seed: int, budget_s: float, round: str) -> RunSpec:
+          strategy: str, seed: int, budget_s: float, round: str, task: str) -> RunSpec:
     return RunSpec(suite=suite, dataset=dataset, dataset_options={},
-                   fingerprint=f"{d_index:016x}", task="classification", model=model,
+                   fingerprint=f"{d_index:016x}", task=task, model=model,
                    space=space, strategy=strategy, strategy_options={}, seed=seed,
                    metric="accuracy", cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
                    max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None, round=round)

@@ -75,20 +75,38 @@ def usable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None) -> SuiteData:
-    """The suite's runs in one round (default: the latest) under that round's latest
-    configuration (older rounds and configurations left out)."""
+def _latest(store: ResultStore, suite: str, round: str | None
+            ) -> tuple[str, list[dict[str, Any]], pd.DataFrame]:
+    """(round, suite-run records, runs) of the suite's round (default: the latest) under
+    that round's latest configuration."""
     suite_runs = store.suites(suite)
     if round is None:
         round = suite_runs[-1]["round"] if suite_runs else ""
     suite_runs = [s for s in suite_runs if s["round"] == round]
     runs = usable_frame(store.runs_frame(suite=suite, round=round))
-    trials = usable_frame(store.trials_frame(suite=suite, round=round))
     if suite_runs:
         latest_hash = suite_runs[-1]["config_hash"]
         same = {s["id"] for s in suite_runs if s["config_hash"] == latest_hash}
         runs = runs[runs["suite_id"].isin(same)].reset_index(drop=True)
         suite_runs = [s for s in suite_runs if s["id"] in same]
+    return round, suite_runs, runs
+
+
+def latest_runs(store: ResultStore) -> pd.DataFrame:
+    """The runs of every stored suite's latest round (under its latest configuration), as
+    ``load_suite_data`` reads one suite's: what "the results database" holds today."""
+    names = list(dict.fromkeys(s["name"] for s in store.suites()))
+    frames = [_latest(store, name, None)[2] for name in names]
+    frames = [f for f in frames if len(f)]
+    return (pd.concat(frames, ignore_index=True) if frames
+            else usable_frame(store.runs_frame(suite="")))
+
+
+def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None) -> SuiteData:
+    """The suite's runs in one round (default: the latest) under that round's latest
+    configuration (older rounds and configurations left out)."""
+    round, suite_runs, runs = _latest(store, suite, round)
+    trials = usable_frame(store.trials_frame(suite=suite, round=round))
     runs = runs.assign(problem=[problem_label(d, m) for d, m in zip(runs["dataset"],
                                                                      runs["model"],
                                                                      strict=True)])

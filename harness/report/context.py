@@ -189,12 +189,14 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
 
 
 def build_context(data: SuiteData, *, learning_curves: bool = True,
-                  history: History | None = None) -> dict[str, Any]:
+                  history: History | None = None,
+                  nearest: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain data and SVG strings (``history``: the
     suite's earlier rounds, see ``analysis.history.round_history``). The verdict is
     ``analysis.suite_verdict``'s, as ``harness recommend`` prints it; the learning curves
     are those stored with the runs of the contender it names; ``learning_curves=False``
-    leaves them out."""
+    leaves them out; ``nearest``: the "Data like yours" sections
+    (``report.nearest_context``)."""
     colors = color_for(data.strategies)
     verdict = suite_verdict(data.runs) if len(data.runs) else None
     datasets = dict(zip(data.runs["problem"], data.runs["dataset"], strict=True))
@@ -218,5 +220,6 @@ def build_context(data: SuiteData, *, learning_curves: bool = True,
         "failures": _failures(data),
         "design_warnings": [w.text for w in initial_design_warnings(data.runs)],
         "history": _history(history, colors),
+        "nearest": nearest or [],
         "colors": colors,
     }

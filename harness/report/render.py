@@ -66,14 +66,28 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
         name = store.suite_name(suite)
         data = load_suite_data(store, name)
         history = round_history(store, name)
+        nearest = _nearest(store, data)
     folder, out = (out_dir / name).resolve(), out_dir.resolve()
     if folder == out or not folder.is_relative_to(out):  # e.g. a stored suite named '..'
         raise UserError(f"suite name {name!r} would put the report in {folder}, outside "
                         f"--out {out}")
-    html = render_html(build_context(data, learning_curves=learning_curves, history=history))
+    html = render_html(build_context(data, learning_curves=learning_curves, history=history,
+                                     nearest=nearest))
     path = out_dir / name / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _nearest(store: Any, data: Any) -> list[dict[str, Any]]:
+    """The "Data like yours" sections: only for a suite that ran a user's own file."""
+    from harness.analysis._data import latest_runs
+    from harness.analysis.like_mine import FILE_SOURCES, user_data_neighbours
+    from harness.report.nearest_context import nearest_context
+
+    if not len(data.runs) or not data.runs["dataset"].str.startswith(FILE_SOURCES).any():
+        return []
+    return nearest_context(user_data_neighbours(latest_runs(store), data.runs),
+                           str(store.path))
