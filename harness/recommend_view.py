@@ -143,10 +143,12 @@ def _status_message(result: DataVerdict) -> str | None:
 def _neighbour_lines(result: DataVerdict) -> list[str]:
     hood = result.like.neighbourhood
     lines = [f"nearest of {hood.stored} stored {hood.task} problem(s) in {result.db} "
-             f"(near enough: distance at most {hood.near:g}):",
-             "  distance: root mean square of the z-score differences over "
-             + ", ".join(hood.scales) + f"; z-scores over the stored {hood.task} problems "
-             "(scale: their standard deviation, never below a floor per feature)"]
+             f"(near enough: distance at most {hood.near:g}):"]
+    if hood.scales:
+        lines.append("  distance: root mean square of the z-score differences over "
+                     + ", ".join(hood.scales) + f"; z-scores over the stored {hood.task} "
+                     "problems (scale: their standard deviation, never below a floor per "
+                     "feature)")
     if hood.shown:
         width = max(len("problem"), *(len(n.problem.name) for n in hood.shown))
         lines.append(f"  {'distance':>8}  near  {'problem':<{width}}  description")
