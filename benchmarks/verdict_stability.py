@@ -49,9 +49,12 @@ def ranking(db: Path, suite: str) -> dict[str, Any]:
     from harness.api import recommend
 
     verdict = recommend(db, suite).verdict
+    if not verdict.recommendations:  # no run stored at all
+        return {"mean_rank": {}, "problem_ranks": {}, "order": [], "pick": None, "group": [],
+                "seeds": [], "problems": [], "summary": "no runs"}
     full = max(rec.level for rec in verdict.recommendations)
-    pairs = [(rec, table) for rec, table in zip(verdict.recommendations, verdict.standings)
-             if rec.level == full]
+    pairs = [(rec, table) for rec, table in
+             zip(verdict.recommendations, verdict.standings, strict=True) if rec.level == full]
     rec, table = max(pairs, key=lambda pair: len(pair[0].problems))
     return {"mean_rank": dict(table.mean_rank), "problem_ranks": table.problem_ranks,
             "order": list(table.ranked), "pick": rec.pick, "group": list(rec.group),
