@@ -143,8 +143,8 @@ class EtaClock:
         self.started_at = {k: v for k, v in self.started_at.items() if k in wanted}
 
     def seconds_left(self, now: float) -> float:
-        """Seconds until the last run ends. A run in progress has its expected seconds left
-        (its budget's, once it ran past what similar runs took)."""
+        """Seconds until the last run ends. A run in progress has what is left of its
+        expected seconds; once past them, as long again (at most until its budget ends)."""
         overhead = self.overhead_s
         running, queued = [], []
         for key, kind in self.kinds.items():
@@ -153,9 +153,10 @@ class EtaClock:
                 queued.append(expected)
                 continue
             elapsed = now - self.started_at[key]
-            if elapsed >= expected:
-                expected = kind.time_s + overhead
-            running.append(max(0.0, expected - elapsed))
+            left = expected - elapsed
+            if left <= 0:
+                left = min(expected, kind.time_s + overhead - elapsed)
+            running.append(max(0.0, left))
         return seconds_left(queued, running, self.jobs)
 
 

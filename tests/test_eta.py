@@ -80,11 +80,14 @@ def test_a_run_in_progress_counts_what_is_left_of_it():
     clock.started("a", 0.0)
     clock.started("b", 0.0)
     assert clock.seconds_left(30.0) == pytest.approx(10 + DEFAULT_OVERHEAD_S)
-    # "a" ran past what its kind took before: it is now expected to use its budget
-    clock.finished("b", 41.0, status="ok", wall_s=40.0)
-    assert clock.seconds_left(20.0) == pytest.approx(40 + 1.0 - 20)
+    # "a" ran past what its kind took before (5 s + 1 s): it may take as long again, but
+    # no longer than its budget
+    clock.finished("b", 30.0, status="ok", wall_s=29.0)
+    assert clock.seconds_left(30.0) == pytest.approx(5 + 1.0)
+    assert clock.seconds_left(38.0) == pytest.approx(40 + 1.0 - 38)
+    assert clock.seconds_left(45.0) == 0  # past its budget: it ends any moment
     clock.keep_only([])  # another harness process stored it
-    assert clock.seconds_left(20.0) == 0
+    assert clock.seconds_left(30.0) == 0
 
 
 def test_failed_runs_teach_nothing_and_timeouts_count_as_their_budget():

@@ -16,14 +16,18 @@ OBJECTIVE = "val_accuracy"
 FINISH_S = 0.3
 #: The measured reserve is this many times what it measured, for the variation between runs.
 SAFETY = 1.5
+#: The reserve until a validation pass has been measured (the first epoch of the first trial,
+#: which also traces its functions).
+UNMEASURED_S = 3.0
 
 
 class Timings:
     """The slowest seen, on the search's own models, of what the end of a run repeats, so
     that the reserve kept before the deadline grows with the model: building one (loading
-    the best model builds it again), one validation pass (the epoch cut at the deadline still
-    validates, and scoring the test part predicts about as many rows, counted twice) and one
-    epoch. ``fixed_s`` (the ``reserve_s`` option) replaces the measured reserve."""
+    the best model builds it again), one validation pass (the epoch cut at the deadline
+    still validates; scoring the test part predicts about as many rows on a model loaded
+    afresh) and one epoch. ``fixed_s`` (the ``reserve_s`` option) replaces the measured
+    reserve."""
 
     def __init__(self, *, fixed_s: float | None = None, floor_s: float = 0.5):
         self.fixed_s = fixed_s
@@ -40,12 +44,14 @@ class Timings:
         """Seconds kept at the end: finish the cut epoch, load the best model, score it."""
         if self.fixed_s is not None:
             return self.fixed_s
-        measured = self.build_s + 3.0 * self.validation_s + FINISH_S
-        return max(self.floor_s, SAFETY * measured)
+        measured = SAFETY * (self.build_s + 2.0 * self.validation_s + FINISH_S)
+        return max(self.floor_s, measured if self.validation_s else max(measured, UNMEASURED_S))
 
-    def allows_trial(self, deadline: Deadline) -> bool:
-        """Whether a new trial can build its model and train one epoch before the reserve."""
-        return deadline.remaining() > self.reserve_s() + self.build_s + self.epoch_s
+    def allows_trial(self, deadline: Deadline, then_epochs: int = 0) -> bool:
+        """Whether a new trial can build its model and train one epoch before the reserve,
+        leaving room for one more model trained for ``then_epochs`` epochs after it."""
+        after = self.build_s + then_epochs * self.epoch_s if then_epochs else 0.0
+        return deadline.remaining() > self.reserve_s() + self.build_s + self.epoch_s + after
 
 
 def deadline_callback(deadline: Deadline, timings: Timings, stopped: list[bool]) -> Any:

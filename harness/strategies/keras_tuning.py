@@ -153,7 +153,10 @@ class _KerasTunerStrategy:
         populate = tuner.oracle.populate_space
 
         def populate_until_deadline(trial_id: str) -> dict[str, Any]:
-            if not tracker.timings.allows_trial(deadline) or len(tracker.recorded) >= limit:
+            # at reduced fidelity, room is kept to train the choice for every epoch
+            then = self.epochs if self.multi_fidelity and tracker.best_full() is None else 0
+            if (not tracker.timings.allows_trial(deadline, then)
+                    or len(tracker.recorded) >= limit):
                 return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
             return populate(trial_id)
 
