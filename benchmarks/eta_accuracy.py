@@ -6,9 +6,10 @@ it shows as each run ends. When the last run has ended it knows the time that wa
 left at each of those moments and prints the error at 25%, 50% and 75% of the runs
 (target: within 30%). The runs are stored as a new round of ``--db`` (default: a temporary
 database, so nothing is known of earlier runs), so a database that holds earlier rounds
-gives the estimate their history.
+gives the estimate their history; ``--warm`` first runs the suite's seed-0 runs as a round
+of their own (not measured), as when a suite is run again.
 
-    python benchmarks/eta_accuracy.py [--quick] [--db results/harness.db] [--json out.json]
+    python benchmarks/eta_accuracy.py [--quick] [--warm] [--db results/harness.db] [--json out.json]
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def main() -> None:
                         help="a small suite instead (16 short runs, about a minute)")
     parser.add_argument("--db", type=Path, default=None,
                         help="results database (default: a temporary one)")
+    parser.add_argument("--warm", action="store_true",
+                        help="first store the suite's seed-0 runs as history (not measured)")
     parser.add_argument("--jobs", type=int, default=None, help="runs at a time")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = parser.parse_args()
@@ -99,9 +102,12 @@ def main() -> None:
             Path(suite).write_text(yaml.safe_dump(QUICK))
         db = args.db or Path(tmp) / "eta.db"
         command = [sys.executable, "-m", "harness", "run", "--suite", suite, "--db", str(db),
-                   "--no-report", "--round", f"eta-{time.strftime('%Y%m%dT%H%M%S')}"]
-        if args.jobs:
-            command += ["--jobs", str(args.jobs)]
+                   "--no-report"] + (["--jobs", str(args.jobs)] if args.jobs else [])
+        label = f"eta-{time.strftime('%Y%m%dT%H%M%S')}"
+        if args.warm:
+            subprocess.run([*command, "--quiet", "--only", "seed=0", "--round",
+                            f"{label}-history"], check=True, stdout=subprocess.DEVNULL)
+        command += ["--round", label]
         load_before = os.getloadavg()
         frames, _ = watch(command)
     load_after = os.getloadavg()
@@ -110,7 +116,8 @@ def main() -> None:
     result = errors(frames)
     print(f"{frames[-1][2]} runs in {frames[-1][0]:.0f} s; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min), "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores; "
+          + ("seed-0 runs stored first as history" if args.warm else "no history"))
     for fraction, row in result.items():
         print(f"at {fraction:.0%} ({row['runs']}, {row['at_s']:.0f} s): shown "
               f"{row['shown_s']} s left, actually {row['actual_s']:.0f} s, error "

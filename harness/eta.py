@@ -5,7 +5,8 @@ runs start and end; the progress bar shows the seconds it answers. A run is expe
 its budget plus the fixed cost of a run (worker start, learning curve, store; measured on the
 runs of this session as they end), or less where similar stored runs ended earlier (at their
 trial cap, or with their space exhausted): the same strategy, model, dataset and budget;
-failing those, the same strategy, model and budget on other datasets.
+failing those, the same strategy, model and budget on other datasets; failing those, other
+strategies on the same model, dataset and budget.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class Kind:
         """The same without the dataset: the fallback when no run of this dataset is known."""
         return self.strategy, self.model, self.time_s, self.max_trials
 
+    @property
+    def problem(self) -> tuple[str, str, float, int | None]:
+        """The same without the strategy: the last fallback (the same model trained on the
+        same data under the same budget and trial cap)."""
+        return self.model, self.dataset, self.time_s, self.max_trials
+
 
 @dataclass(frozen=True)
 class PastRun:
@@ -61,22 +68,26 @@ def past_run(kind: Kind, status: str, wall_s: float | None) -> PastRun | None:
 
 
 class History:
-    """Past runs' charged seconds by kind and by kind without the dataset."""
+    """Past runs' charged seconds by kind, by kind without the dataset, without the strategy."""
 
     def __init__(self, runs: Iterable[PastRun] = ()):
         self.same: dict[Kind, list[float]] = {}
         self.broad: dict[tuple[str, str, float, int | None], list[float]] = {}
+        self.problem: dict[tuple[str, str, float, int | None], list[float]] = {}
         for run in runs:
             self.add(run)
 
     def add(self, run: PastRun) -> None:
         self.same.setdefault(run.kind, []).append(run.charged_s)
         self.broad.setdefault(run.kind.broad, []).append(run.charged_s)
+        self.problem.setdefault(run.kind.problem, []).append(run.charged_s)
 
     def typical_s(self, kind: Kind) -> float | None:
-        """The median charged seconds of past runs of ``kind``; failing those, of its kind on
-        any dataset; None when there are neither."""
-        seconds = self.same.get(kind) or self.broad.get(kind.broad)
+        """The median charged seconds of past runs of ``kind``; failing those, of its
+        strategy on any dataset; failing those, of any strategy on its problem; None when
+        there are none."""
+        seconds = (self.same.get(kind) or self.broad.get(kind.broad)
+                   or self.problem.get(kind.problem))
         return statistics.median(seconds) if seconds else None
 
 
@@ -109,7 +120,9 @@ class EtaClock:
     def __init__(self, kinds: Mapping[str, Kind], history: Iterable[PastRun], *, jobs: int):
         self.kinds = dict(kinds)
         broad = {kind.broad for kind in self.kinds.values()}
-        self.history = History(run for run in history if run.kind.broad in broad)
+        problems = {kind.problem for kind in self.kinds.values()}
+        self.history = History(run for run in history
+                               if run.kind.broad in broad or run.kind.problem in problems)
         self.jobs = max(1, jobs)
         self.started_at: dict[str, float] = {}
         self.overheads: list[float] = []

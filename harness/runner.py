@@ -232,7 +232,7 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
     since = time.time()
     runnable = [s for s in outcome.pending
                 if not (s.skip_reason or outcome.skip_reasons.get(s.strategy))]
-    clock = clock_for(runnable, store.run_durations({s.strategy for s in runnable}),
+    clock = clock_for(runnable, store.run_durations({s.model for s in runnable}),
                       jobs=executor.jobs)
 
     def claim(spec: RunSpec) -> bool:

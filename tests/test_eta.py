@@ -53,6 +53,9 @@ def test_expected_duration_is_what_similar_runs_took_else_the_budget():
     history.add(PastRun(other, 7.0))
     assert expected_s(other, history, 0.0) == pytest.approx(7.0)
     assert expected_s(Kind("grid", "random_forest", "iris", 20.0, 8), history, 0.0) == 20.0
+    # failing both, other strategies on the same model, data and budget
+    assert expected_s(Kind("bayes", "random_forest", "iris", 40.0, 8), history, 0.0) == 3.0
+    assert expected_s(Kind("bayes", "random_forest", "digits", 40.0, 8), history, 0.0) == 40.0
 
 
 def test_long_runs_last_weigh_more_than_a_count_of_runs():
@@ -108,8 +111,8 @@ def test_the_stored_history_feeds_the_clock(tmp_path):
         for seed, (status, wall) in enumerate([("ok", 2.0), ("ok", 6.0), ("failed", 0.1)]):
             store.save_run(RunResult(spec=_spec(SHORT, seed), status=status, wall_time_s=wall),
                            suite_id=suite_id, git_commit=None, package_versions={})
-        rows = store.run_durations(["grid", "bayes"])
-        assert store.run_durations(["bayes"]) == []
+        rows = store.run_durations(["random_forest", "cnn"])
+        assert store.run_durations(["cnn"]) == []
     assert len(rows) == 3 and rows[0]["budget_s"] == 40.0
     clock = clock_for([_spec(SHORT, 7), _spec(LONG, 7)], rows, jobs=2)
     # grid: the median of 2 s and 6 s (the failure is left out); keras: its budget
