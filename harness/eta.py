@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.records import RunSpec
+from harness.records import RunSpec, RunStatus
 
 #: A run's cost beyond its charged time (worker start, learning curve, storing it) until one
 #: run of the session has been measured.
@@ -60,9 +60,9 @@ class PastRun:
 def past_run(kind: Kind, status: str, wall_s: float | None) -> PastRun | None:
     """What a stored run says about its kind: an ``ok`` run its wall time (at most its budget),
     a ``timeout`` its budget; None for others (a failure may end at any time)."""
-    if status == "timeout":
+    if status == RunStatus.TIMEOUT:
         return PastRun(kind, kind.time_s)
-    if status == "ok" and wall_s is not None:
+    if status == RunStatus.OK and wall_s is not None:
         return PastRun(kind, min(float(wall_s), kind.time_s))
     return None
 
@@ -141,7 +141,7 @@ class EtaClock:
         """Run ``key`` ended at ``at`` (its worker's work after the result included)."""
         kind = self.kinds.pop(key, None)
         began = self.started_at.pop(key, None)
-        if kind is None or status == "skipped":
+        if kind is None or status == RunStatus.SKIPPED:
             return
         past = past_run(kind, status, wall_s)
         if past is not None:
