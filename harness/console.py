@@ -3,27 +3,57 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 
 class Progress:
-    """A tqdm bar over runs (ETA from the runs finished so far); silent when disabled."""
+    """A tqdm bar over runs, with the time left as the runner estimates it (counting down
+    from the latest estimate; ``?`` before the first); silent when disabled."""
+
+    FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, {left} left{postfix}]"
 
     def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None):
         self._bar = None
         self.counts: dict[str, int] = {}
+        self._left: tuple[float, float] | None = None  # (seconds left, when estimated)
         if enabled and total:
             from tqdm import tqdm
+
+            progress = self
 
             class _Bar(tqdm):  # type: ignore[type-arg]
                 monitor_interval = 0  # no monitor thread: the harness forks workers
 
-            self._bar = _Bar(total=total, unit="run", file=stream or sys.stderr,
-                             dynamic_ncols=True, desc="runs")
+                @property
+                def format_dict(self) -> dict[str, Any]:
+                    return {**super().format_dict, "left": progress.left_text()}
 
-    def update(self, label: str, status: str) -> None:
+            self._bar = _Bar(total=total, unit="run", file=stream or sys.stderr,
+                             dynamic_ncols=True, desc="runs", bar_format=self.FORMAT)
+
+    def estimate(self, seconds_left: float, *, now: float | None = None) -> None:
+        """The runner's estimate of the seconds left, shown at once."""
+        self._left = (seconds_left, time.time() if now is None else now)
+        if self._bar is not None:
+            self._bar.refresh()
+
+    def left_text(self, now: float | None = None) -> str:
+        """The time left as shown, ``M:SS`` or ``H:MM:SS``, counting down since the estimate."""
+        if self._left is None:
+            return "?"
+        seconds, since = self._left
+        left = max(0.0, seconds - ((time.time() if now is None else now) - since))
+        minutes, secs = divmod(round(left), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+    def update(self, label: str, status: str, *, seconds_left: float | None = None) -> None:
+        """One more run ended (``label``, ``status``); ``seconds_left`` as now estimated."""
         self.counts[status] = self.counts.get(status, 0) + 1
+        if seconds_left is not None:
+            self._left = (seconds_left, time.time())
         if self._bar is not None:
             self._bar.set_postfix_str(" ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
                                       + f" | {label}", refresh=False)

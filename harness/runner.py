@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from harness.claims import ClaimBook
 from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
+from harness.eta import clock_for
 from harness.execution.local import LocalExecutor, default_jobs
 from harness.plan import parse_only, plan_suite, round_label, select
 from harness.provenance import git_commit, machine_info, package_versions
@@ -229,24 +230,36 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
                                                   "executor": executor.where},
         round=outcome.round, host=claims.owner.host, pid=claims.owner.pid)
     since = time.time()
+    runnable = [s for s in outcome.pending
+                if not (s.skip_reason or outcome.skip_reasons.get(s.strategy))]
+    clock = clock_for(runnable, store.run_durations({s.model for s in runnable}),
+                      jobs=executor.jobs)
 
     def claim(spec: RunSpec) -> bool:
-        return claims.claim(spec.key, done_statuses=done_statuses, stored_since=since)
+        claimed = claims.claim(spec.key, done_statuses=done_statuses, stored_since=since)
+        if claimed:
+            clock.started(spec.key, time.time())
+        return claimed
 
     def save(result: RunResult) -> None:
         store.save_run(result, suite_id=outcome.suite_id, git_commit=commit,
                        package_versions=versions)
         claims.release(result.spec.key)
         outcome.executed += 1
+        clock.finished(result.spec.key, time.time(), status=result.status,
+                       wall_s=result.wall_time_s)
+        bar.update(result.spec.label, result.status, seconds_left=clock.seconds_left(time.time()))
 
     bar = Progress(len(outcome.pending), enabled=progress)
+    bar.estimate(clock.seconds_left(time.time()))
     claims.start_heartbeat(outcome.suite_id)
     try:
         remaining = list(outcome.pending)
         while remaining:
-            _run_claimable(remaining, outcome, executor, claim=claim, save=save, bar=bar)
+            _run_claimable(remaining, outcome, executor, claim=claim, save=save)
             remaining = _wait_for_others(store, claims, remaining,
                                          done_statuses=done_statuses, since=since)
+            clock.keep_only(s.key for s in remaining)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI raises it
         outcome.interrupted = True
         executor.cancel()
@@ -260,8 +273,8 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
 
 
 def _run_claimable(specs: Sequence[RunSpec], outcome: SuiteRun, executor: Executor, *,
-                   claim: Callable[[RunSpec], bool], save: Callable[[RunResult], None],
-                   bar: Progress) -> None:
+                   claim: Callable[[RunSpec], bool], save: Callable[[RunResult], None]
+                   ) -> None:
     """Record runs that cannot start here as skipped; run the others this process claims."""
     runnable = []
     for spec in specs:
@@ -278,7 +291,6 @@ def _run_claimable(specs: Sequence[RunSpec], outcome: SuiteRun, executor: Execut
             if result.status == RunStatus.INTERRUPTED:
                 continue
             save(result)
-            bar.update(result.spec.label, result.status)
     finally:
         results.close()
 

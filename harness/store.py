@@ -254,6 +254,16 @@ class ResultStore:
             found.update(r[0] for r in rows)
         return found
 
+    def run_durations(self, models: Iterable[str]) -> list[dict[str, Any]]:
+        """The kind (strategy, model, dataset, budget_s, max_trials), status and wall time of
+        every stored run of ``models``: what the progress bar's estimate learns from."""
+        names = list(dict.fromkeys(models))
+        if not names:
+            return []
+        return [dict(r) for r in self._conn.execute(
+            "SELECT strategy, model, dataset, budget_s, max_trials, status, wall_time_s FROM runs "
+            f"WHERE model IN ({','.join('?' * len(names))})", names)]
+
     def save_run(self, result: RunResult, *, suite_id: int, git_commit: str | None,
                  package_versions: Mapping[str, str]) -> int:
         """Store a run and its trials in one transaction (replacing an earlier row of its key)."""

@@ -71,13 +71,18 @@ def test_lstm_on_sequences_and_keep_artifacts(write_suite, tmp_path):
     assert list((tmp_path / "work" / "deep-mini").glob("*/keras-tuner/run"))
 
 
-def test_budget_stops_the_epoch_loop(write_suite, tmp_path):
-    path = suite(write_suite, strategies="[{name: keras-random, epochs: 500}]", time_s=15,
+def test_budget_stops_the_epoch_loop_at_a_batch_end(write_suite, tmp_path):
+    # 500 epochs cannot finish: the deadline cuts the epoch at a batch end, keeping a reserve
+    # measured on the search's own models to load and score the best one
+    time_s = 20
+    path = suite(write_suite, strategies="[{name: keras-random, epochs: 500}]", time_s=time_s,
                  extra="")
     (run,) = harness.run_suite(path, db=tmp_path / "r.db").runs
     assert run["status"] == "ok"  # stopped cooperatively, then scored
-    assert run["n_trials"] >= 1 and run["wall_time_s"] < 15 + 5
-    assert run["test_score"] is not None
+    assert run["n_trials"] >= 1 and run["test_score"] is not None
+    # the run's own timing: from its start to its result, scoring on test included
+    assert run["wall_time_s"] - time_s <= max(1.0, 0.02 * time_s), run["details"]
+    assert 0 < run["details"]["reserve_s"] < time_s / 2
 
 
 def test_missing_cifar10_is_skipped_and_the_suite_goes_on(write_suite, tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ import numpy as np
 
 from harness.strategies._keras_tracking import (
     OBJECTIVE,
+    Timings,
     Tracker,
     deadline_callback,
     recording_tuner,
@@ -67,7 +68,9 @@ COMMON_OPTIONS = {
     "validation_split": Option((float,), 0.2, "share of the train part held for validation",
                                minimum=0.05, maximum=0.5),
     "keep_artifacts": Option((bool,), False, "keep the tuner directory in the run folder"),
-    "reserve_s": Option((float, int), 3.0, "seconds kept to score the best model", minimum=0),
+    "reserve_s": Option((float, int), None, "seconds kept to load and score the best model "
+                        "(unset: measured on the search's models: a build, validation "
+                        "passes)", minimum=0),
 }
 
 
@@ -82,7 +85,7 @@ class _KerasTunerStrategy:
 
     def __init__(self, *, executions_per_trial: int = 1, batch_size: int = 32,
                  validation_split: float = 0.2, keep_artifacts: bool = False,
-                 reserve_s: float = 3.0):
+                 reserve_s: float | None = None):
         self.executions_per_trial = executions_per_trial
         self.batch_size = batch_size
         self.validation_split = validation_split
@@ -114,11 +117,13 @@ class _KerasTunerStrategy:
         hypermodel, predictor_args = _hypermodel(problem)
         directory = Path.cwd() / "keras-tuner"
         started = time.time()
-        tracker = Tracker(recorder, deadline, self.epochs)
+        tracker = Tracker(recorder, deadline, self.epochs, Timings(
+            fixed_s=self.reserve_s, floor_s=deadline.min_reserve_s))
         tuner = self._run_tuner(kt, hypermodel, problem, deadline, seed, tracker, directory)
         model, params, best_cv = self._choose(tuner, problem, deadline, tracker)
         details = {"device": device, "n_trials": len(tracker.recorded),
                    "search_wall_s": round(time.time() - started, 2),
+                   "reserve_s": round(tracker.timings.reserve_s(), 2),
                    "tensorflow": tf.__version__, "keras_tuner": kt.__version__}
         if tracker.random_ids is not None:
             details["initial_design"] = _initial_points(tuner.oracle)
@@ -148,14 +153,17 @@ class _KerasTunerStrategy:
         populate = tuner.oracle.populate_space
 
         def populate_until_deadline(trial_id: str) -> dict[str, Any]:
-            if deadline.remaining() <= self.reserve_s or len(tracker.recorded) >= limit:
+            # at reduced fidelity, room is kept to train the choice for every epoch
+            then = self.epochs if self.multi_fidelity and tracker.best_full() is None else 0
+            if (not tracker.timings.allows_trial(deadline, then)
+                    or len(tracker.recorded) >= limit):
                 return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
             return populate(trial_id)
 
         tuner.oracle.populate_space = populate_until_deadline  # every oracle asks this first
         tuner.search(problem.X, problem.y, epochs=self.epochs,
                      validation_split=self.validation_split, batch_size=self.batch_size,
-                     callbacks=[deadline_callback(deadline, self.reserve_s, tracker.stopped)],
+                     callbacks=[deadline_callback(deadline, tracker.timings, tracker.stopped)],
                      verbose=0)
         if not any(t.cv_scores[0] is not None for t in tracker.recorded):
             raise RuntimeError(f"no keras-tuner trial finished within the budget "
@@ -166,7 +174,7 @@ class _KerasTunerStrategy:
                 ) -> tuple[Any, dict[str, Any], float | None]:
         """The model, params and best CV score of the best full-fidelity trial; with none,
         the tuner's best configuration trained for every epoch in what is left of the
-        budget (best CV None when even that is cut short)."""
+        budget (best CV None when even that is cut short, or would not fit)."""
         best = tracker.best_full()
         if best is not None:
             trial = tuner.oracle.get_trial(best.info["trial_id"])
@@ -174,7 +182,11 @@ class _KerasTunerStrategy:
         trial = tuner.oracle.get_best_trials(num_trials=1)[0]
         params = {k: v for k, v in trial.hyperparameters.values.items()
                   if not k.startswith("tuner/")}
-        model, score = self._full_fidelity_fit(tuner, trial, problem, deadline, tracker)
+        model, score = None, None
+        timings = tracker.timings
+        if deadline.remaining() > (timings.reserve_s() + timings.build_s
+                                   + self.epochs * timings.epoch_s):
+            model, score = self._full_fidelity_fit(tuner, trial, problem, deadline, tracker)
         if model is None:
             model = tuner.load_model(trial)
         return model, params, score
@@ -187,8 +199,8 @@ class _KerasTunerStrategy:
         model = tuner.hypermodel.build(trial.hyperparameters.copy())
         history = model.fit(problem.X, problem.y, epochs=self.epochs,
                             validation_split=self.validation_split, batch_size=self.batch_size,
-                            callbacks=[deadline_callback(deadline, deadline.min_reserve_s,
-                                                          stopped)], verbose=0)
+                            callbacks=[deadline_callback(deadline, tracker.timings, stopped)],
+                            verbose=0)
         scores = [float(v) for v in history.history.get(OBJECTIVE, [])]
         full = not stopped[0] and len(history.epoch) >= self.epochs
         score = max(scores) if scores else None  # as keras-tuner scores a trial
@@ -232,7 +244,7 @@ class _FixedEpochsStrategy(_KerasTunerStrategy):
 
     def __init__(self, *, epochs: int = 3, executions_per_trial: int = 1, batch_size: int = 32,
                  validation_split: float = 0.2, keep_artifacts: bool = False,
-                 reserve_s: float = 3.0):
+                 reserve_s: float | None = None):
         super().__init__(executions_per_trial=executions_per_trial, batch_size=batch_size,
                          validation_split=validation_split, keep_artifacts=keep_artifacts,
                          reserve_s=reserve_s)
@@ -258,7 +270,7 @@ class KerasHyperbandStrategy(_KerasTunerStrategy):
 
     def __init__(self, *, max_epochs: int = 10, factor: int = 3, executions_per_trial: int = 1,
                  batch_size: int = 32, validation_split: float = 0.2,
-                 keep_artifacts: bool = False, reserve_s: float = 3.0):
+                 keep_artifacts: bool = False, reserve_s: float | None = None):
         super().__init__(executions_per_trial=executions_per_trial, batch_size=batch_size,
                          validation_split=validation_split, keep_artifacts=keep_artifacts,
                          reserve_s=reserve_s)
@@ -290,7 +302,7 @@ class KerasBayesStrategy(_FixedEpochsStrategy):
     def __init__(self, *, num_initial_points: int | None = None, epochs: int = 3,
                  executions_per_trial: int = 1, batch_size: int = 32,
                  validation_split: float = 0.2, keep_artifacts: bool = False,
-                 reserve_s: float = 3.0):
+                 reserve_s: float | None = None):
         super().__init__(epochs=epochs, executions_per_trial=executions_per_trial,
                          batch_size=batch_size, validation_split=validation_split,
                          keep_artifacts=keep_artifacts, reserve_s=reserve_s)
