@@ -6,6 +6,11 @@ the test part. The harness adds planning, a worker process (start-up and imports
 event stream, the store. Target: ratio <= 1.10 on a search that takes 10 s or more.
 
     python benchmarks/overhead.py [--repeats 3] [--json out.json]
+
+``--trivial``: the fixed cost of a run instead (``_trivial.py``): 20 against 10 trivial runs
+through the ``harness`` command against the same fits called directly, a one-run suite's
+wall time from the command to its exit, and a measured breakdown of where the time goes.
+Targets: <= 0.2 s per run, <= 1.5 s for the one-run suite.
 """
 
 from __future__ import annotations
@@ -68,7 +73,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--trivial", action="store_true",
+                        help="the fixed cost of trivial runs and its breakdown instead")
     args = parser.parse_args()
+    if args.trivial:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+        from benchmarks._trivial import print_breakdown, run_trivial
+
+        figures = run_trivial(args.repeats)
+        print_breakdown(figures)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
+        return
     direct()  # warm imports and caches once, so the baseline is not charged for them
     times: dict[str, list[float]] = {"direct": [], "harness": []}
     with tempfile.TemporaryDirectory() as tmp:
