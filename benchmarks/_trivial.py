@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,16 +40,17 @@ def suite(runs: int) -> dict[str, Any]:
             "strategies": [STRATEGY]}
 
 
-def direct(runs: int) -> float:
-    """Seconds for the same fits called directly: load and split the data once; per seed,
-    cross-validate the defaults with the seeded splitter, refit, score on the test part."""
+def direct(runs: int) -> tuple[float, float]:
+    """(wall s, CPU s) of the same fits called directly: load and split the data once; per
+    seed, cross-validate the defaults with the seeded splitter, refit, score on the test
+    part."""
     from sklearn.metrics import get_scorer
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
     from harness.datasets import load_dataset, split_dataset
     from harness.models import MODELS
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     ds = load_dataset(DATASET)
     split = split_dataset(ds, test_size=0.2)
     for seed in range(runs):
@@ -57,23 +59,29 @@ def direct(runs: int) -> float:
                        cv=StratifiedKFold(n_splits=CV, shuffle=True, random_state=seed))
         model = MODELS[MODEL].build(ds.task, seed=seed).fit(split.X_train, split.y_train)
         get_scorer("accuracy")(model, split.X_test, split.y_test)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def command(args: list[str], workdir: Path, *, trace: Path | None = None,
-            db: Path | None = None) -> float:
-    """Wall seconds of ``harness run ARGS`` into a fresh store (``db``, or a new one in
-    ``workdir``), from launch to exit (through ``_trace.py`` when ``trace`` is given)."""
+            db: Path | None = None) -> tuple[float, float]:
+    """(wall s, CPU s) of ``harness run ARGS`` into a fresh store (``db``, or a new one in
+    ``workdir``), from launch to exit (through ``_trace.py`` when ``trace`` is given). The
+    CPU seconds are those of its whole process tree (workers and zygote are reaped)."""
     db = db or workdir / f"{uuid.uuid4().hex}.db"
     head = [str(HERE / "_trace.py"), str(trace)] if trace else ["-m", "harness"]
     argv = [sys.executable, *head, "run", *args, "--db", str(db), "--quiet", "--no-report",
             "--jobs", "1"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(argv, capture_output=True, text=True)
     took = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"harness run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return took
+    return took, _children_cpu() - cpu
 
 
 def _stored_details(db: Path) -> list[dict[str, Any]]:
@@ -175,6 +183,24 @@ def _run_phases(mine: dict[str, list[dict[str, Any]]], workers: list[dict[str, A
     return phases
 
 
+def _repeat(paths: dict[int, Path], work: Path) -> dict[str, float]:
+    """One interleaved round: each side's wall and CPU seconds, and the marginal cost of a
+    run (the extra runs' harness time less their direct time, per run) in both."""
+    row = {"load_1m": os.getloadavg()[0]}
+    sides = {"direct_small": lambda: direct(SMALL), "direct_large": lambda: direct(LARGE),
+             "harness_small": lambda: command(["--suite", str(paths[SMALL]), NO_CURVES], work),
+             "harness_large": lambda: command(["--suite", str(paths[LARGE]), NO_CURVES], work),
+             "one_run": lambda: command(["--suite", str(paths[1]), NO_CURVES], work),
+             "one_run_with_curve": lambda: command(["--suite", str(paths[1])], work)}
+    for name, side in sides.items():
+        row[name], row[f"{name}_cpu"] = side()
+    for unit in ("", "_cpu"):
+        row[f"per_run{unit}"] = ((row[f"harness_large{unit}"] - row[f"harness_small{unit}"])
+                                 - (row[f"direct_large{unit}"] - row[f"direct_small{unit}"])
+                                 ) / (LARGE - SMALL)
+    return row
+
+
 def run_trivial(repeats: int) -> dict[str, Any]:
     """The --trivial benchmark: figures (medians of the repeats) and the breakdown."""
     direct(2)  # warm imports and caches once, so the baseline is not charged for them
@@ -184,23 +210,18 @@ def run_trivial(repeats: int) -> dict[str, Any]:
         for runs in (1, SMALL, LARGE):
             paths[runs] = work / f"trivial-{runs}.yaml"
             paths[runs].write_text(yaml.safe_dump(suite(runs)))
+        command(["--suite", str(paths[1]), NO_CURVES], work)  # caches the split once
         rows = []
         for i in range(repeats):  # interleaved, so drift hits both sides alike
-            row = {"load_1m": os.getloadavg()[0],
-                   "direct_small": direct(SMALL), "direct_large": direct(LARGE),
-                   "harness_small": command(["--suite", str(paths[SMALL]), NO_CURVES], work),
-                   "harness_large": command(["--suite", str(paths[LARGE]), NO_CURVES], work),
-                   "one_run": command(["--suite", str(paths[1]), NO_CURVES], work),
-                   "one_run_with_curve": command(["--suite", str(paths[1])], work)}
-            row["per_run_s"] = ((row["harness_large"] - row["harness_small"])
-                                - (row["direct_large"] - row["direct_small"])) / (LARGE - SMALL)
-            rows.append(row)
-            print(f"repeat {i + 1}: fixed cost per run {row['per_run_s']:.3f} s, one-run "
-                  f"suite {row['one_run']:.2f} s ({row['one_run_with_curve']:.2f} s with its "
-                  f"learning curve), load {row['load_1m']:.1f}", flush=True)
+            rows.append(row := _repeat(paths, work))
+            print(f"repeat {i + 1}: fixed cost per run {row['per_run']:.3f} s wall, "
+                  f"{row['per_run_cpu']:.3f} s CPU; one-run suite {row['one_run']:.2f} s "
+                  f"({row['one_run_cpu']:.2f} s CPU; {row['one_run_with_curve']:.2f} s with "
+                  f"its learning curve), load {row['load_1m']:.1f}", flush=True)
         parts = breakdown(paths[SMALL], work, SMALL)
     med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-    return {"per_run_s": med["per_run_s"], "one_run_s": med["one_run"],
+    return {"per_run_s": med["per_run"], "per_run_cpu_s": med["per_run_cpu"],
+            "one_run_s": med["one_run"], "one_run_cpu_s": med["one_run_cpu"],
             "one_run_with_curve_s": med["one_run_with_curve"], "repeats": repeats,
             "load_1m": med["load_1m"], "medians": med, "target_per_run_s": 0.2,
             "target_one_run_s": 1.5, "breakdown": parts}
@@ -215,7 +236,8 @@ def print_breakdown(figures: dict[str, Any]) -> None:
     print(f"\nPer run (mean of the {SMALL} traced runs), seconds:")
     for name, value in parts["run"].items():
         print(f"  {name:<46} {value:7.3f}")
-    print(f"\nfixed cost per run {figures['per_run_s']:.3f} s (target <= 0.2), one-run suite "
-          f"{figures['one_run_s']:.2f} s (target <= 1.5; {figures['one_run_with_curve_s']:.2f}"
-          f" s with its learning curve); medians of {figures['repeats']} repeats, 1-min load "
-          f"{figures['load_1m']:.1f}")
+    print(f"\nfixed cost per run {figures['per_run_s']:.3f} s wall, "
+          f"{figures['per_run_cpu_s']:.3f} s CPU (target <= 0.2); one-run suite "
+          f"{figures['one_run_s']:.2f} s wall, {figures['one_run_cpu_s']:.2f} s CPU (target "
+          f"<= 1.5; {figures['one_run_with_curve_s']:.2f} s with its learning curve); medians "
+          f"of {figures['repeats']} repeats, 1-min load {figures['load_1m']:.1f}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from harness.runner import SuiteRun, run_suite
 from harness.store import DEFAULT_DB, ResultStore
 
-if TYPE_CHECKING:  # pandas is imported where it is used: `harness run` never needs it
+if TYPE_CHECKING:  # pandas is imported where it is used (not by `import harness`)
     import pandas as pd
 
     from harness.analysis import Verdict

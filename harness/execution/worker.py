@@ -149,13 +149,14 @@ def warm_up(models: Iterable[str] = ()) -> None:
     left to their runs: a keras model's TensorFlow must not be imported before a fork)."""
     import sklearn.metrics  # noqa: F401
     import sklearn.model_selection  # noqa: F401
-    import threadpoolctl  # noqa: F401
+    import threadpoolctl
 
     import harness.datasets  # noqa: F401
     import harness.spaces  # noqa: F401
     import harness.strategies  # noqa: F401
     from harness.models import MODELS
 
+    threadpoolctl.ThreadpoolController()  # its first scan of the loaded libraries is slow
     for name in dict.fromkeys(models):
         family = MODELS.get(name)
         if family is not None and family.kind == "estimator":
