@@ -43,22 +43,24 @@ def suite(runs: int) -> dict[str, Any]:
 def direct(runs: int) -> tuple[float, float]:
     """(wall s, CPU s) of the same fits called directly: load and split the data once; per
     seed, cross-validate the defaults with the seeded splitter, refit, score on the test
-    part."""
+    part; BLAS/OpenMP pinned to one thread, as the harness pins its runs."""
     from sklearn.metrics import get_scorer
     from sklearn.model_selection import StratifiedKFold, cross_validate
+    from threadpoolctl import threadpool_limits
 
     from harness.datasets import load_dataset, split_dataset
     from harness.models import MODELS
 
     started, cpu = time.perf_counter(), time.process_time()
-    ds = load_dataset(DATASET)
-    split = split_dataset(ds, test_size=0.2)
-    for seed in range(runs):
-        model = MODELS[MODEL].build(ds.task, seed=seed)
-        cross_validate(model, split.X_train, split.y_train, scoring="accuracy",
-                       cv=StratifiedKFold(n_splits=CV, shuffle=True, random_state=seed))
-        model = MODELS[MODEL].build(ds.task, seed=seed).fit(split.X_train, split.y_train)
-        get_scorer("accuracy")(model, split.X_test, split.y_test)
+    with threadpool_limits(1):  # as the harness pins a run with n_jobs 1
+        ds = load_dataset(DATASET)
+        split = split_dataset(ds, test_size=0.2)
+        for seed in range(runs):
+            model = MODELS[MODEL].build(ds.task, seed=seed)
+            cross_validate(model, split.X_train, split.y_train, scoring="accuracy",
+                           cv=StratifiedKFold(n_splits=CV, shuffle=True, random_state=seed))
+            model = MODELS[MODEL].build(ds.task, seed=seed).fit(split.X_train, split.y_train)
+            get_scorer("accuracy")(model, split.X_test, split.y_test)
     return time.perf_counter() - started, time.process_time() - cpu
 
 

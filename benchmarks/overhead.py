@@ -44,11 +44,13 @@ def cpu_seconds() -> float:
 def direct() -> tuple[float, dict, float]:
     """GridSearchCV by hand: (seconds, best params, best CV score)."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from threadpoolctl import threadpool_limits
 
     from harness.datasets import load_dataset, split_dataset
     from harness.models import MODELS, from_pipeline_params, to_pipeline_params
 
     started = time.perf_counter()
+    limits = threadpool_limits(1)  # as the harness pins its run (n_jobs 1)
     ds = load_dataset(DATASET)
     split = split_dataset(ds, test_size=0.2)
     search = GridSearchCV(MODELS[MODEL].build(ds.task, seed=SEED), to_pipeline_params(SPACE),
@@ -57,6 +59,7 @@ def direct() -> tuple[float, dict, float]:
                           n_jobs=1)
     search.fit(split.X_train, split.y_train)
     search.score(split.X_test, split.y_test)
+    limits.restore_original_limits()
     return (time.perf_counter() - started, from_pipeline_params(search.best_params_),
             search.best_score_)
 

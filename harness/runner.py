@@ -163,18 +163,16 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                 scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir, jobs=jobs,
                 keep_run_dirs=keep_run_dirs, fork_workers=fork_workers,
                 models=[m.name for m in suite.models]))
-        local = LocalExecutor(jobs=jobs or default_jobs(suite.n_jobs),
-                              work_dir=db.parent / "work" / suite.name,
-                              keep_run_dirs=keep_run_dirs, fork_workers=fork_workers)
-        if dask is None and not dry_run:  # its fork server warms up while we plan
-            stack.callback(local.close)
-            local.start_forkserver([m.name for m in suite.models])
         with _cache_dir(db, dry_run=dry_run) as cache_dir:
             specs = select(plan_suite(suite, cache_dir=cache_dir, round=label), filters)
         if not learning_curves:
             specs = [dataclasses.replace(s, learning_curves=False) for s in specs]
         return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
-                            progress=progress, dask=dask, round=label, local=lambda: local)
+                            progress=progress, dask=dask, round=label,
+                            local=lambda: LocalExecutor(
+                                jobs=jobs or default_jobs(suite.n_jobs),
+                                work_dir=db.parent / "work" / suite.name,
+                                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
 
 
 @contextlib.contextmanager
