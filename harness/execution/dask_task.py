@@ -71,10 +71,12 @@ class ForkServerPlugin(WorkerPlugin):
     def __init__(self, models: Sequence[str] = ()) -> None:
         self.models = list(models)
         self.forkserver: ForkServer | None = None
+        self.importing: threading.Thread | None = None
 
     def setup(self, worker: Any) -> None:
-        threading.Thread(target=_import_data_modules, name="harness-warm-up",
-                         daemon=True).start()
+        self.importing = threading.Thread(target=_import_data_modules, name="harness-warm-up",
+                                          daemon=True)
+        self.importing.start()
         env = {k: v for k, v in pinned_env(1).items() if k not in THREAD_ENV_VARS}
         server = ForkServer()
         try:
@@ -127,6 +129,9 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
                            error=f"the Dask worker running this run died in each of "
                                  f"{MAX_ATTEMPTS} attempts; not retried again")
         return result.to_dict()
+    plugin = _plugin()
+    if plugin is not None and plugin.importing is not None:
+        plugin.importing.join()  # never two threads importing the same modules at once
     try:
         data_dir = prepare_data(spec, Path(base_dir), host)
     except _DataProblem as problem:
@@ -141,7 +146,7 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = (Path(tempfile.gettempdir()) / "tuning-harness-runs"
                / f"{spec.key}-{session}-{attempt}")
-    forkserver = _forkserver()
+    forkserver = plugin.forkserver if plugin is not None else None
     if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
         forkserver.wait_ready(WARM_UP_S)
     curves = _CURVES.setdefault(session, SessionBestSoFar(session))
@@ -207,15 +212,15 @@ def _count_attempt(session: str, run_key: str) -> int:
     return attempt
 
 
-def _forkserver() -> ForkServer | None:
-    """This Dask worker's fork server, if the harness registered the plugin."""
+def _plugin() -> ForkServerPlugin | None:
+    """This Dask worker's :class:`ForkServerPlugin`, if the harness registered it."""
     from distributed import get_worker
 
     try:
         plugin = get_worker().plugins.get(FORKSERVER_PLUGIN)
     except ValueError:  # not on a Dask worker
         return None
-    return getattr(plugin, "forkserver", None)
+    return plugin if isinstance(plugin, ForkServerPlugin) else None
 
 
 def _worker_address() -> str:
