@@ -60,13 +60,14 @@ def prepare(suite_path: Path, workdir: Path) -> None:
     plan_suite(load_suite(suite_path), cache_dir=workdir / "cache")
 
 
-def run_through_harness(suite_path: Path, workdir: Path, *, jobs: int = 1
-                        ) -> list[dict[str, Any]]:
+def run_through_harness(suite_path: Path, workdir: Path, *, jobs: int = 1,
+                        learning_curves: bool = True) -> list[dict[str, Any]]:
     """Run a suite into a fresh store in ``workdir`` (so nothing is skipped as already
     stored); returns the stored runs. Raises if a run did not end ``ok``."""
     from harness.api import run_suite
 
-    outcome = run_suite(suite_path, db=workdir / f"run-{uuid.uuid4().hex}.db", jobs=jobs)
+    outcome = run_suite(suite_path, db=workdir / f"run-{uuid.uuid4().hex}.db", jobs=jobs,
+                        learning_curves=learning_curves)
     bad = [f"{r['dataset']}/{r['strategy']}: {r['status']} {r['error'] or ''}".strip()
            for r in outcome.runs if r["status"] != "ok"]
     if bad or len(outcome.runs) != len(outcome.planned):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-import pandas as pd
-
 from harness.runner import SuiteRun, run_suite
 from harness.store import DEFAULT_DB, ResultStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported where it is used (not by `import harness`)
+    import pandas as pd
+
     from harness.analysis import Verdict
     from harness.analysis.like_mine import DataVerdict
 

@@ -162,7 +162,8 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
 
             dask = stack.enter_context(DaskExecutor(
                 scheduler=scheduler, n_jobs=suite.n_jobs, base_dir=suite.base_dir, jobs=jobs,
-                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
+                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers,
+                models=[m.name for m in suite.models]))
         with _cache_dir(db, dry_run=dry_run) as cache_dir:
             specs = select(plan_suite(suite, cache_dir=cache_dir, round=label), filters)
         if not learning_curves:

@@ -46,7 +46,7 @@ class DaskExecutor:
 
     def __init__(self, *, scheduler: str, n_jobs: int, base_dir: Path, jobs: int | None = None,
                  keep_run_dirs: bool = False, fork_workers: bool = True,
-                 connect_timeout_s: float = 30.0):
+                 connect_timeout_s: float = 30.0, models: Sequence[str] = ()):
         self.scheduler = scheduler
         self.where = f"dask {scheduler}"
         self.n_jobs = max(1, n_jobs)
@@ -55,6 +55,7 @@ class DaskExecutor:
         self.keep_run_dirs = keep_run_dirs
         self.fork_workers = fork_workers
         self.connect_timeout_s = connect_timeout_s
+        self.models = list(models)  # the suite's models: the workers' zygotes import them
         self.jobs = 1  # runs the cluster can hold at once; known once connected
         self.session = uuid.uuid4().hex[:12]
         self._client: Any = None
@@ -112,7 +113,8 @@ class DaskExecutor:
         try:
             self.jobs = self._slots(expected)
             if self.fork_workers:
-                self._client.register_plugin(ForkServerPlugin(), name=FORKSERVER_PLUGIN)
+                self._client.register_plugin(ForkServerPlugin(self.models),
+                                             name=FORKSERVER_PLUGIN)
         except BaseException:
             self.close()
             raise

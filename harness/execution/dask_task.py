@@ -19,13 +19,13 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from distributed import WorkerPlugin
 
-from harness.execution.forkserver import ForkServer
+from harness.execution.forkserver import WARM_UP_S, ForkServer
 from harness.execution.learning_curve import BestSoFar
 from harness.execution.process import THREAD_ENV_VARS, pinned_env, run_in_process
 from harness.records import RunResult, RunSpec, RunStatus
@@ -33,23 +33,54 @@ from harness.records import RunResult, RunSpec, RunStatus
 MAX_ATTEMPTS = 2  # a run whose Dask worker dies is retried once, then recorded as failed
 CANCEL_POLL_S = 0.5
 FORKSERVER_PLUGIN = "tuning-harness-forkserver"
-FORKSERVER_WARM_UP_S = 120.0  # after that, runs start fresh interpreters
 # per session: a run gets its learning curve only when it may be its problem's best among
-# the runs this Dask worker process has run (across the cluster, more runs get one)
+# the session's runs so far (see SessionBestSoFar)
 _CURVES: dict[str, BestSoFar] = {}
 
 
-class ForkServerPlugin(WorkerPlugin):
-    """Gives each Dask worker process a fork server (a fresh, warm zygote) for its runs."""
+class SessionBestSoFar(BestSoFar):
+    """The problems' best CV scores of one session, kept on the scheduler: across the
+    cluster, as with the local executor, a run gets its learning curve only when no run of
+    its problem scored better before it (two results at the same moment may both get one).
+    Where the scheduler cannot be asked, this Dask worker's own runs decide."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: str):
+        super().__init__()
+        self.session = session
+
+    def improves(self, problem: tuple[str, ...], score: float) -> bool:
+        from distributed import get_client
+
+        path = ["tuning-harness", self.session, "best", *problem]
+        try:
+            client = get_client()
+            best = client.get_metadata(path, default=None)
+            if best is not None and score < float(best):
+                return False
+            client.set_metadata(path, score)
+            return True
+        except Exception:  # noqa: BLE001 - not on a cluster, or the scheduler is gone
+            return super().improves(problem, score)
+
+
+class ForkServerPlugin(WorkerPlugin):
+    """Gives each Dask worker process a fork server (a fresh zygote, warmed up with the
+    estimators of ``models``) for its runs, and imports what loading a dataset needs in
+    the background, so that neither waits for imports when the first run comes."""
+
+    def __init__(self, models: Sequence[str] = ()) -> None:
+        self.models = list(models)
         self.forkserver: ForkServer | None = None
+        self.importing: threading.Thread | None = None
 
     def setup(self, worker: Any) -> None:
+        self.importing = threading.Thread(target=_import_data_modules, name="harness-warm-up",
+                                          daemon=True)
+        self.importing.start()
         env = {k: v for k, v in pinned_env(1).items() if k not in THREAD_ENV_VARS}
         server = ForkServer()
         try:
-            server.start_fresh(env)
+            server.start_fresh(env, self.models)
         except OSError:  # runs start fresh interpreters instead
             return
         self.forkserver = server
@@ -58,6 +89,14 @@ class ForkServerPlugin(WorkerPlugin):
         if self.forkserver is not None:
             self.forkserver.stop()
             self.forkserver = None
+
+
+def _import_data_modules() -> None:
+    """What :func:`prepare_data` imports (a shipped dataset is read by scikit-learn)."""
+    with contextlib.suppress(Exception):  # the run will import them and say what failed
+        import sklearn.datasets  # noqa: F401
+
+        import harness.datasets  # noqa: F401
 
 
 def host_cache_dir() -> Path:
@@ -90,6 +129,9 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
                            error=f"the Dask worker running this run died in each of "
                                  f"{MAX_ATTEMPTS} attempts; not retried again")
         return result.to_dict()
+    plugin = _plugin()
+    if plugin is not None and plugin.importing is not None:
+        plugin.importing.join()  # never two threads importing the same modules at once
     try:
         data_dir = prepare_data(spec, Path(base_dir), host)
     except _DataProblem as problem:
@@ -104,10 +146,10 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = (Path(tempfile.gettempdir()) / "tuning-harness-runs"
                / f"{spec.key}-{session}-{attempt}")
-    forkserver = _forkserver()
+    forkserver = plugin.forkserver if plugin is not None else None
     if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
-        forkserver.wait_ready(FORKSERVER_WARM_UP_S)
-    curves = _CURVES.setdefault(session, BestSoFar())
+        forkserver.wait_ready(WARM_UP_S)
+    curves = _CURVES.setdefault(session, SessionBestSoFar(session))
     with _cancel_flag(session) as cancel:
         result = run_in_process(local_spec, run_dir, cancel=cancel, forkserver=forkserver,
                                 wants_curve=curves.wants_curve)
@@ -170,15 +212,15 @@ def _count_attempt(session: str, run_key: str) -> int:
     return attempt
 
 
-def _forkserver() -> ForkServer | None:
-    """This Dask worker's fork server, if the harness registered the plugin."""
+def _plugin() -> ForkServerPlugin | None:
+    """This Dask worker's :class:`ForkServerPlugin`, if the harness registered it."""
     from distributed import get_worker
 
     try:
         plugin = get_worker().plugins.get(FORKSERVER_PLUGIN)
     except ValueError:  # not on a Dask worker
         return None
-    return getattr(plugin, "forkserver", None)
+    return plugin if isinstance(plugin, ForkServerPlugin) else None
 
 
 def _worker_address() -> str:

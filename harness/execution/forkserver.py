@@ -27,11 +27,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.execution.tree import die_with_parent
+
+WARM_UP_S = 120.0  # how long a run waits for a warming zygote; then it starts an interpreter
+REAP_POLL_S = 0.01  # how soon the zygote notices that a worker has exited (a run's end)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class ForkServer:
         self._spawned: dict[int, threading.Event] = {}
         self._pids: dict[int, int] = {}
         self._exits: dict[int, ExitReport] = {}
+        self._exited: dict[int, threading.Event] = {}
         self._next_id = 0
         self._reader: threading.Thread | None = None
         self._popen: subprocess.Popen[bytes] | None = None
@@ -72,8 +77,12 @@ class ForkServer:
                 return False
         return True
 
-    def start(self) -> None:
-        """Fork the zygote. Call while the process has no threads of its own running."""
+    def start(self, warm_up: Callable[[], None] | None = None) -> None:
+        """Fork the zygote. Call while the process has no threads of its own running.
+
+        ``warm_up`` runs in the zygote before it serves (imports its workers need, done once
+        instead of in every worker, while this process goes on); until it is done the
+        server is not :attr:`available` (see :meth:`wait_ready`)."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         harness = os.getpid()
@@ -83,18 +92,24 @@ class ForkServer:
                 die_with_parent(harness)
                 os.close(req_w)
                 os.close(rep_r)
+                if warm_up is not None:
+                    with contextlib.suppress(Exception):  # a worker will say what failed
+                        warm_up()
+                    _reply(rep_w, {"ready": True})
                 _zygote_loop(req_r, rep_w)
             finally:
                 os._exit(0)
-        self._ready.set()
+        if warm_up is None:
+            self._ready.set()
         self._started(pid, req_r, req_w, rep_r, rep_w)
 
-    def start_fresh(self, env: dict[str, str]) -> None:
-        """Start the zygote as a new interpreter (safe from a process with threads)."""
+    def start_fresh(self, env: dict[str, str], models: Sequence[str] = ()) -> None:
+        """Start the zygote as a new interpreter (safe from a process with threads); it
+        warms up with the estimators of ``models`` (model family names)."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         code = ("from harness.execution.forkserver import serve_fresh; "
-                f"serve_fresh({req_r}, {rep_w})")
+                f"serve_fresh({req_r}, {rep_w}, {json.dumps(list(models))!r})")
         proc = subprocess.Popen(
             [sys.executable, "-c", code],
             pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, env=env)
@@ -116,6 +131,7 @@ class ForkServer:
             request_id = self._next_id
             self._next_id += 1
             ready = self._spawned[request_id] = threading.Event()
+            self._exited[request_id] = threading.Event()
             line = json.dumps({"id": request_id, "spec": str(spec_path),
                                "events": str(events_path), "log": str(log_path),
                                "cwd": str(cwd), "env": env}) + "\n"
@@ -127,7 +143,21 @@ class ForkServer:
     def poll(self, request_id: int) -> ExitReport | None:
         """The worker's exit report once the zygote has reaped it, else None."""
         with self._lock:
-            return self._exits.pop(request_id, None)
+            report = self._exits.pop(request_id, None)
+            if report is not None:
+                self._exited.pop(request_id, None)
+            return report
+
+    def wait_exit(self, request_id: int, timeout: float) -> ExitReport | None:
+        """Like :meth:`poll`, but waits up to ``timeout`` seconds for the report (it returns
+        the moment the zygote has reaped the worker)."""
+        with self._lock:
+            exited = self._exited.get(request_id)
+        if exited is not None:
+            exited.wait(timeout)
+        else:
+            time.sleep(timeout)
+        return self.poll(request_id)
 
     def _read_replies(self, fd: int) -> None:
         with os.fdopen(fd, "r", encoding="utf-8") as replies:
@@ -144,9 +174,12 @@ class ForkServer:
                     else:
                         self._exits[request_id] = ExitReport(
                             reply["returncode"], reply["cpu_s"], reply["maxrss_kb"])
+                        if request_id in self._exited:
+                            self._exited[request_id].set()
         with self._lock:  # zygote gone: nobody will answer the waiters
-            for event in self._spawned.values():
+            for event in (*self._spawned.values(), *self._exited.values()):
                 event.set()
+        self._gone.set()
 
     def stop(self) -> None:
         """Close the request pipe (the zygote exits) and reap the zygote."""
@@ -160,6 +193,9 @@ class ForkServer:
                 self._popen.kill()
                 self._popen.wait()
         else:
+            if not self._ready.is_set():  # still warming up, no worker yet: don't wait
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self._pid, 0)
         self._pid = 0
@@ -170,7 +206,7 @@ def _zygote_loop(req_fd: int, rep_fd: int) -> None:
     children: dict[int, int] = {}  # pid -> request id
     buffer = b""
     while True:
-        readable, _, _ = select.select([req_fd], [], [], 0.05)
+        readable, _, _ = select.select([req_fd], [], [], REAP_POLL_S)
         if readable:
             chunk = os.read(req_fd, 65536)
             if not chunk:  # the harness closed the pipe: it has finished, or it died
@@ -245,10 +281,12 @@ def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
         os._exit(code)
 
 
-def serve_fresh(req_fd: int, rep_fd: int) -> None:
-    """The zygote as a fresh interpreter: warm up, then serve until the pipe closes."""
+def serve_fresh(req_fd: int, rep_fd: int, models: str = "[]") -> None:
+    """The zygote as a fresh interpreter: warm up (with the estimators of ``models``, a JSON
+    list of model family names), then serve until the pipe closes."""
     from harness.execution.worker import warm_up
 
-    warm_up()
+    with contextlib.suppress(Exception):  # a worker will say what failed
+        warm_up(json.loads(models))
     _reply(rep_fd, {"ready": True})
     _zygote_loop(req_fd, rep_fd)

@@ -141,11 +141,16 @@ class BestSoFar:
         score = result.get("best_cv_score")
         if score is None:
             return False
-        problem = (spec.dataset, spec.fingerprint, spec.model, spec.round)
+        return self.improves((spec.dataset, spec.fingerprint, spec.model, spec.round),
+                             float(score))
+
+    def improves(self, problem: tuple[str, ...], score: float) -> bool:
+        """True (and ``score`` is the problem's best now) when no run of ``problem`` seen so
+        far scored better."""
         with self._lock:
             if score < self._best.get(problem, -math.inf):
                 return False
-            self._best[problem] = float(score)
+            self._best[problem] = score
             return True
 
 

@@ -45,9 +45,19 @@ def pinned_env(n_jobs: int) -> dict[str, str]:
 class _Worker:
     """A started worker: its pid (= its process group) and how to learn it has ended."""
 
-    def __init__(self, pid: int, poll: Callable[[], ExitReport | None]):
+    def __init__(self, pid: int, poll: Callable[[], ExitReport | None],
+                 wait_exit: Callable[[float], ExitReport | None] | None = None):
         self.pid = pid
         self.poll = poll
+        self._wait_exit = wait_exit
+
+    def wait_exit(self, timeout: float) -> ExitReport | None:
+        """The exit report, waiting up to ``timeout`` s for it (returns as soon as it is
+        known where the fork server tells; a started interpreter is polled after it)."""
+        if self._wait_exit is not None:
+            return self._wait_exit(timeout)
+        time.sleep(timeout)
+        return self.poll()
 
     def wait(self) -> ExitReport:
         while (report := self.poll()) is None:
@@ -65,7 +75,8 @@ def _start_worker(spec: RunSpec, spec_path: Path, events_path: Path, log_path: P
         except (OSError, RuntimeError):
             pass  # the fork server is gone: start a fresh interpreter instead
         else:
-            return _Worker(pid, lambda: forkserver.poll(request_id))
+            return _Worker(pid, lambda: forkserver.poll(request_id),
+                           lambda timeout: forkserver.wait_exit(request_id, timeout))
     import subprocess
 
     env["HARNESS_PARENT_PID"] = str(os.getpid())  # the worker dies with this process
@@ -120,7 +131,8 @@ def run_in_process(spec: RunSpec, run_dir: Path, *, cancel: threading.Event | No
             watch.monitor.kill_all(group=worker.pid)
             report = worker.wait()  # reap before reading results
             break
-        time.sleep(POLL_S)
+        if (report := worker.wait_exit(POLL_S)) is not None:
+            break
     # stragglers: loky workers of a worker that has exited, or processes that left its
     # process group (a new session) -- every descendant ever seen goes
     watch.monitor.kill_all(group=worker.pid)

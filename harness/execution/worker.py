@@ -25,6 +25,7 @@ import time
 import traceback
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,25 @@ def _environment_python(environment: str | None) -> str | None:
     return str(ensure_environment(environment))
 
 
-def warm_up() -> None:
-    """Import what every run needs (for a fork server that forks workers from this process)."""
+def warm_up(models: Iterable[str] = ()) -> None:
+    """Import what every run needs (for a fork server that forks workers from this process),
+    and the scikit-learn estimators of the model families named in ``models`` (others are
+    left to their runs: a keras model's TensorFlow must not be imported before a fork)."""
     import sklearn.metrics  # noqa: F401
-    import threadpoolctl  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import threadpoolctl
 
     import harness.datasets  # noqa: F401
-    import harness.models  # noqa: F401
     import harness.spaces  # noqa: F401
     import harness.strategies  # noqa: F401
+    from harness.models import MODELS
+
+    threadpoolctl.ThreadpoolController()  # its first scan of the loaded libraries is slow
+    for name in dict.fromkeys(models):
+        family = MODELS.get(name)
+        if family is not None and family.kind == "estimator":
+            for task in family.tasks:
+                family.build(task, seed=0)  # imports its estimator's module
 
 
 def _own_usage() -> dict[str, float]:
@@ -200,4 +211,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    import gc
+
+    gc.freeze()  # the exit would otherwise garbage-collect every imported module's cycles
+    sys.exit(code)
