@@ -8,17 +8,22 @@ this measures reading the store, analysis and rendering: no model of a problem i
 
     python benchmarks/report_render.py [--repeats 3] [--json out.json] [--rounds 30]
 
-Each repeat also prints where the time went, per report section (seconds and share of the
-total; the sections add up to it, "other" is the rest), from timers wrapped around the
-functions that build each section. ``--rounds N`` stores N - 1 earlier rounds of the same
-suite first (2 trials per run: the history section reads runs, not trials), so the report
-also draws its History section.
+Each repeat writes the report twice, alternately: with its charts drawn in the report's own
+process, then by worker processes (one per core, at most 4, as ``harness report`` does;
+see harness/report/charts/batch.py). The first prints where the time went, per report
+section (seconds and share of the total; the sections add up to it, "other" is the rest),
+from timers wrapped around the functions that build each section; the summary gives both
+medians and their ratio, measured in the same run, and the machine's load.
+
+``--rounds N`` stores N - 1 earlier rounds of the same suite first (2 trials per run: the
+history section reads runs, not trials), so the report also draws its History section.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -53,11 +58,13 @@ SECTIONS = {
                        ("harness.report.context", "validation_curves_svg")],
     "history": [("harness.analysis.history", "round_history"),
                 ("harness.report.context", "_history")],
-    "HTML (Jinja2, SVG ids)": [("harness.report.render", "render_html")],
+    "HTML (Jinja2, SVG ids)": [("jinja2.environment", "Template.render"),
+                               ("harness.report.charts._svg", "unique_svg_ids")],
+    "charts: waiting for the workers": [("harness.report.charts.batch", "ChartBatch.fill")],
 }
 
 RENDER = """
-import sys, time, json, importlib
+import sys, time, json, importlib, resource
 from pathlib import Path
 started = time.perf_counter()
 from harness.report import write_report
@@ -75,29 +82,49 @@ def timed(section, func):
 
 for section, names in json.loads(sys.argv[3]).items():
     for module, name in names:
-        mod = importlib.import_module(module)
-        setattr(mod, name, timed(section, getattr(mod, name)))
-path = write_report(db=Path(sys.argv[1]), suite="bench", out_dir=Path(sys.argv[2]))
+        owner = importlib.import_module(module)
+        *path, name = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        setattr(owner, name, timed(section, getattr(owner, name)))
+workers = None if sys.argv[4] == "auto" else int(sys.argv[4])
+path = write_report(db=Path(sys.argv[1]), suite="bench", out_dir=Path(sys.argv[2]),
+                    chart_workers=workers)
 total = time.perf_counter() - started
-print(json.dumps({"total": total, "size": path.stat().st_size,
-                  "sections": {"imports": imported, **spent}}))
+workers_cpu = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
+print(json.dumps({"total": total, "size": path.stat().st_size, "cpu": time.process_time(),
+                  "cpu_workers": workers_cpu, "sections": {"imports": imported, **spent}}))
 """
 
 
-def render_once(db: Path, out: Path) -> dict:
-    """One report written in a fresh process: total seconds, size, seconds per section."""
+def render_once(db: Path, out: Path, workers: str) -> dict:
+    """One report written in a fresh process (``workers``: chart processes, "auto" or a
+    number): total seconds, size, its own CPU seconds, seconds per section."""
     stdout = subprocess.run([sys.executable, "-c", RENDER, str(db), str(out),
-                             json.dumps(SECTIONS)],
+                             json.dumps(SECTIONS), workers],
                             capture_output=True, text=True, check=True).stdout
     return json.loads(stdout.strip().splitlines()[-1])
 
 
 def breakdown(result: dict) -> str:
     """The sections' seconds and shares of the total, largest first, then the rest."""
-    total, sections = result["total"], dict(result["sections"])
-    sections["other (write, glue)"] = total - sum(sections.values())
+    total, sections = result["total"], {k: v for k, v in result["sections"].items() if v}
+    sections["other (store, file, glue)"] = total - sum(sections.values())
     return "\n".join(f"  {name:42s} {seconds:6.2f} s {seconds / total:6.1%}"
                      for name, seconds in sorted(sections.items(), key=lambda kv: -kv[1]))
+
+
+def fill(db: Path, rounds: int) -> int:
+    """The benchmark's store: ``rounds`` rounds, the latest of 200 trials per run."""
+    from harness.synthetic_results import fill_store
+
+    shape = {"suite": "bench", "datasets": ["a", "b", "c", "d", "e"],
+             "strategies": ["default", "grid", "random", "bayes", "halving"],
+             "seeds": [0, 1, 2, 3]}
+    for night in range(1, rounds):
+        fill_store(db, round=f"night-{night:02d}", seed=night, trials_per_run=2, **shape)
+    return fill_store(db, round=f"night-{rounds:02d}" if rounds > 1 else "",
+                      trials_per_run=200, **shape)
 
 
 def main() -> None:
@@ -107,32 +134,36 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds stored (the history section needs at least 2)")
     args = parser.parse_args()
-    from harness.synthetic_results import fill_store
+    from harness.report.charts.batch import default_workers
 
+    workers = default_workers()
+    results: dict[str, list[dict]] = {"serial": [], "auto": []}
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        shape = {"suite": "bench", "datasets": ["a", "b", "c", "d", "e"],
-                 "strategies": ["default", "grid", "random", "bayes", "halving"],
-                 "seeds": [0, 1, 2, 3]}
-        for night in range(1, args.rounds):
-            fill_store(db, round=f"night-{night:02d}", seed=night, trials_per_run=2, **shape)
-        runs = fill_store(db, round=f"night-{args.rounds:02d}" if args.rounds > 1 else "",
-                          trials_per_run=200, **shape)
-        results = []
+        runs = fill(db, args.rounds)
         for i in range(args.repeats):
-            result = render_once(db, Path(tmp) / "r")
-            results.append(result)
-            print(f"repeat {i + 1}: {result['total']:.2f} s, {result['size'] / 1e6:.2f} MB",
-                  flush=True)
-            print(breakdown(result), flush=True)
-    times = [r["total"] for r in results]
-    median = sorted(results, key=lambda r: r["total"])[len(results) // 2]
+            for mode in ("serial", "auto"):  # alternating, so both see the same load
+                result = render_once(db, Path(tmp) / "r", "0" if mode == "serial" else "auto")
+                results[mode].append(result)
+                where = "in this process" if mode == "serial" else f"by {workers} workers"
+                print(f"repeat {i + 1}, charts drawn {where}: {result['total']:.2f} s "
+                      f"(CPU: {result['cpu']:.2f} s in the report process, "
+                      f"{result['cpu_workers']:.2f} s in its workers), "
+                      f"{result['size'] / 1e6:.2f} MB, load {os.getloadavg()[0]:.1f}",
+                      flush=True)
+                if mode == "serial":
+                    print(breakdown(result), flush=True)
+    median = {mode: statistics.median(r["total"] for r in rs) for mode, rs in results.items()}
+    serial = sorted(results["serial"], key=lambda r: r["total"])[len(results["serial"]) // 2]
     figures = {"runs": runs, "trials": runs * 200, "rounds": args.rounds,
-               "render_s_median": statistics.median(times),
-               "render_s_min": min(times), "html_mb": results[-1]["size"] / 1e6,
-               "target_s": 2.0, "target_mb": 3.0,
-               "sections_s_median_repeat": {k: round(v, 3)
-                                            for k, v in median["sections"].items()},
+               "chart_workers": workers, "render_s_median": median["auto"],
+               "render_s_min": min(r["total"] for r in results["auto"]),
+               "serial_s_median": median["serial"],
+               "serial_over_parallel": median["serial"] / median["auto"],
+               "html_mb": results["auto"][-1]["size"] / 1e6, "target_s": 2.0,
+               "target_mb": 3.0, "load_1min": os.getloadavg()[0],
+               "sections_s_serial_median_repeat": {k: round(v, 3)
+                                                   for k, v in serial["sections"].items()},
                "measured_at": time.strftime("%Y-%m-%d %H:%M")}
     print(json.dumps(figures, indent=2))
     if args.json:

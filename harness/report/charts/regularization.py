@@ -7,8 +7,10 @@ from matplotlib.ticker import LogFormatter
 
 from harness.analysis.regularization import RegularizationSummary
 from harness.report.charts._svg import PALETTE, as_float_array, figure_to_svg, new_figure
+from harness.report.charts.batch import deferrable
 
 
+@deferrable
 def validation_curves_svg(summary: RegularizationSummary, metric: str) -> str:
     """Train (dotted), CV (solid, ±1 std band over folds) and test (dashed) score against
     strength, one colour per penalty kind; the train-test gap is shaded as overfitting."""
