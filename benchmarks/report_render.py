@@ -7,6 +7,7 @@ harness/synthetic_results.py). Times ``write_report`` end to end in a fresh proc
 this measures reading the store, analysis and rendering: no model of a problem is fitted.
 
     python benchmarks/report_render.py [--repeats 3] [--json out.json] [--rounds 30]
+                                       [--shape smoke]
 
 Each repeat writes the report twice, alternately: with its charts drawn in the report's own
 process, then by worker processes (one per core, at most 4, as ``harness report`` does;
@@ -100,10 +101,11 @@ print(json.dumps({"total": total, "size": path.stat().st_size, "cpu": time.proce
 def render_once(db: Path, out: Path, workers: str) -> dict:
     """One report written in a fresh process (``workers``: chart processes, "auto" or a
     number): total seconds, size, its own CPU seconds, seconds per section."""
-    stdout = subprocess.run([sys.executable, "-c", RENDER, str(db), str(out),
-                             json.dumps(SECTIONS), workers],
-                            capture_output=True, text=True, check=True).stdout
-    return json.loads(stdout.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, "-c", RENDER, str(db), str(out),
+                           json.dumps(SECTIONS), workers], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"writing the report failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def breakdown(result: dict) -> str:
@@ -114,23 +116,40 @@ def breakdown(result: dict) -> str:
                      for name, seconds in sorted(sections.items(), key=lambda kv: -kv[1]))
 
 
-def fill(db: Path, rounds: int) -> int:
-    """The benchmark's store: ``rounds`` rounds, the latest of 200 trials per run."""
+#: Stores to report on: 100 runs of 200 trials, or the shape of the smoke suite (5 problems,
+#: its 13 strategies, 2 seeds, at most 8 trials per run).
+SHAPES = {
+    "bench": ({"datasets": ["a", "b", "c", "d", "e"],
+               "strategies": ["default", "grid", "random", "bayes", "halving"],
+               "seeds": [0, 1, 2, 3]}, 200),
+    "smoke": ({"datasets": ["iris", "breast-cancer", "diabetes", "digits", "sequences"],
+               "strategies": ["default", "grid", "random", "halving", "bayes",
+                              "coarse-to-fine", "flaml", "autosklearn", "regularized",
+                              "keras-random", "keras-hyperband", "keras-bayes", "optuna-tpe"],
+               "seeds": [0, 1]}, 8),
+}
+
+
+def fill(db: Path, rounds: int, shape_name: str) -> tuple[int, int]:
+    """The benchmark's store: ``rounds`` rounds of a shape (the latest one with its full
+    trials per run); returns (runs, trials) of the latest."""
     from harness.synthetic_results import fill_store
 
-    shape = {"suite": "bench", "datasets": ["a", "b", "c", "d", "e"],
-             "strategies": ["default", "grid", "random", "bayes", "halving"],
-             "seeds": [0, 1, 2, 3]}
+    shape, trials = SHAPES[shape_name]
     for night in range(1, rounds):
-        fill_store(db, round=f"night-{night:02d}", seed=night, trials_per_run=2, **shape)
-    return fill_store(db, round=f"night-{rounds:02d}" if rounds > 1 else "",
-                      trials_per_run=200, **shape)
+        fill_store(db, suite="bench", round=f"night-{night:02d}", seed=night,
+                   trials_per_run=2, **shape)
+    runs = fill_store(db, suite="bench", round=f"night-{rounds:02d}" if rounds > 1 else "",
+                      trials_per_run=trials, **shape)
+    return runs, runs * trials
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="bench",
+                        help="bench: 100 runs of 200 trials; smoke: the smoke suite's shape")
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds stored (the history section needs at least 2)")
     args = parser.parse_args()
@@ -140,7 +159,7 @@ def main() -> None:
     results: dict[str, list[dict]] = {"serial": [], "auto": []}
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        runs = fill(db, args.rounds)
+        runs, trials = fill(db, args.rounds, args.shape)
         for i in range(args.repeats):
             for mode in ("serial", "auto"):  # alternating, so both see the same load
                 result = render_once(db, Path(tmp) / "r", "0" if mode == "serial" else "auto")
@@ -155,7 +174,7 @@ def main() -> None:
                     print(breakdown(result), flush=True)
     median = {mode: statistics.median(r["total"] for r in rs) for mode, rs in results.items()}
     serial = sorted(results["serial"], key=lambda r: r["total"])[len(results["serial"]) // 2]
-    figures = {"runs": runs, "trials": runs * 200, "rounds": args.rounds,
+    figures = {"shape": args.shape, "runs": runs, "trials": trials, "rounds": args.rounds,
                "chart_workers": workers, "render_s_median": median["auto"],
                "render_s_min": min(r["total"] for r in results["auto"]),
                "serial_s_median": median["serial"],
