@@ -367,7 +367,11 @@ class ResultStore:
         """Trials joined with their run's identifying columns."""
         import pandas as pd
 
-        sql = ("SELECT t.*, r.key AS run_key, r.suite, r.dataset, r.model, r.strategy, r.seed, "
+        columns = ["id", "run_id", "number", "params", "cv_scores", "mean_cv_score",
+                   "std_cv_score", "fit_time_s", "score_time_s", "elapsed_s", "fidelity", "info",
+                   "error", "run_key", "suite", "dataset", "model", "strategy", "seed", "round"]
+        sql = ("SELECT " + ", ".join(f"t.{c}" for c in columns[:13])
+               + ", r.key AS run_key, r.suite, r.dataset, r.model, r.strategy, r.seed, "
                "r.round FROM trials t JOIN runs r ON r.id = t.run_id")
         clauses, args = [], []
         for column, value in (("suite", suite), ("round", round)):
@@ -376,12 +380,15 @@ class ResultStore:
                 args.append(value)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        rows = [_decode(r) for r in self._conn.execute(sql + " ORDER BY t.run_id, t.number",
-                                                       args)]
-        columns = ["id", "run_id", "number", "params", "cv_scores", "mean_cv_score",
-                   "std_cv_score", "fit_time_s", "score_time_s", "elapsed_s", "fidelity", "info",
-                   "error", "run_key", "suite", "dataset", "model", "strategy", "seed", "round"]
-        return pd.DataFrame(rows, columns=columns)
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # plain tuples, decoded column by column below
+        rows = cursor.execute(sql + " ORDER BY t.run_id, t.number", args).fetchall()
+        if not rows:
+            return pd.DataFrame([], columns=columns)
+        values = dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True))
+        for key in _JSON_COLUMNS & values.keys():
+            values[key] = [None if v is None else json.loads(v) for v in values[key]]
+        return pd.DataFrame(values, columns=columns)
 
 
 def _decode(row: sqlite3.Row) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from harness.analysis.curves import (
     anytime_curves,
     best_so_far,
     best_so_far_at,
+    column_quantiles,
     run_traces,
 )
 
@@ -126,3 +127,18 @@ def test_best_so_far_at_a_budget_fraction(two_strategies):
     final = best_so_far_at(runs, traces, 1.0)
     assert _nan_equal(final["score"].tolist(), [0.8, 0.9, 0.7, 0.95, None])
     assert final["strategy"].tolist() == ["a", "a", "b", "b", "c"]
+
+
+def test_column_quantiles_are_numpys_nan_quantiles():
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(5, 40))
+    matrix[rng.uniform(size=matrix.shape) < 0.4] = np.nan
+    matrix[:, 0] = np.nan  # a column nothing reached yet
+    matrix[1:, 1] = np.nan  # one value
+    median, q25, q75 = column_quantiles(matrix)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):  # the all-NaN column
+        expected = (np.nanmedian(matrix, axis=0), np.nanpercentile(matrix, 25, axis=0),
+                    np.nanpercentile(matrix, 75, axis=0))
+    for got, want in zip((median, q25, q75), expected, strict=True):
+        assert np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(median[0]) and median[1] == q25[1] == q75[1] == matrix[0, 1]

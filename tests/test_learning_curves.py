@@ -8,11 +8,15 @@ import shutil
 import pandas as pd
 import pytest
 import sklearn.model_selection
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
 
 import harness
 from harness.analysis.learning import PREDATES, learning_curve_of_best
-from harness.execution import process
+from harness.cli import main
+from harness.execution import learning_curve, process
 from harness.execution.learning_curve import NOT_REQUESTED
+from harness.models import ModelFamily
 from harness.report import write_report
 
 SUITE = """
@@ -115,6 +119,28 @@ def test_report_reads_the_stored_curves_and_fits_nothing(stored, tmp_path, monke
                           learning_curves=False).read_text()
     section = hidden.split('<section id="learning">')[1].split("</section>")[0]
     assert "<svg" not in section and "left out of this report (--no-learning-curves)" in section
+
+
+def test_harness_report_fits_no_model(stored, tmp_path, monkeypatch, capsys):
+    """``harness report`` with every way to fit the suite's model made to fail: building
+    it, fitting a k-NN (the suite's model) or any pipeline, computing a learning curve.
+    The patches hold in the report's chart workers too (they are forked from this process)."""
+    folder, _ = stored
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("writing a report must not fit a model")
+
+    for owner, name in ((ModelFamily, "build"), (KNeighborsClassifier, "fit"),
+                        (Pipeline, "fit"), (sklearn.model_selection, "learning_curve"),
+                        (learning_curve, "learning_curve_event")):
+        monkeypatch.setattr(owner, name, no_fit)
+    out = tmp_path / "reports"
+    assert main(["report", "--db", str(folder / "r.db"), "--out", str(out)]) == 0
+    assert f"report: {out / 'curves' / 'index.html'}" in capsys.readouterr().out
+    html = (out / "curves" / "index.html").read_text()
+    section = html.split('<section id="learning">')[1].split("</section>")[0]
+    assert section.count("<svg") == 1 and "training-set size" in section
+    assert "<!--harness-chart-" not in html  # every chart the workers drew is in place
 
 
 @pytest.mark.slow

@@ -7,12 +7,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from harness.analysis.statistics import (
     CriticalDifference,
     critical_difference,
     holm,
     pairwise_comparisons,
+    wilcoxon_pratt,
     win_tie_loss,
     win_tie_loss_counts,
 )
@@ -200,3 +202,18 @@ def test_critical_difference_of_given_ranks():
                          index=["p1", "p2", "p3"])
     result = critical_difference(ranks, ranked=True)
     assert result.ranks == pytest.approx({"A": 1.25, "B": 1.75})
+
+
+@pytest.mark.parametrize("diff", [
+    [0.02, -0.01, 0.02, 0.0, 0.03, 0.01, -0.02, 0.02, 0.0, 0.01],  # ties and zeros, n=10
+    [1.0, 2.0, 2.0, -3.0, 0.0],
+    [0.0, 0.0, 0.0],
+    [0.5, -0.25, 0.125, 1.5, -2.0, 0.75],  # no ties: scipy's exact distribution
+    [float(v) for v in np.arange(-7, 8) % 5 - 2],  # 15 pairs with ties: normal approximation
+])
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # scipy, all zeros
+def test_wilcoxon_pratt_gives_scipys_numbers(diff):
+    expected = stats.wilcoxon(diff, zero_method="pratt", alternative="two-sided")
+    statistic, p = wilcoxon_pratt(np.array(diff))
+    assert (statistic, p) == pytest.approx((float(expected.statistic), float(expected.pvalue)),
+                                           rel=1e-12, nan_ok=True)

@@ -51,16 +51,28 @@ def problem_label(dataset: str, model: str) -> str:
 LARGEST = 1e150
 
 
+_KEPT = {str, int, bool, type(None)}  # values no number check can change
+
+
 def usable(value: Any) -> Any:
     """``value`` with every float in it (inside lists and dicts too) that is not finite or
     beyond :data:`LARGEST` made None."""
     if isinstance(value, float):
-        return value if abs(value) <= LARGEST else None
+        return value if abs(value) <= LARGEST else None  # NaN compares false: None
     if isinstance(value, dict):
-        return {k: usable(v) for k, v in value.items()}
+        return {k: _usable_item(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [usable(v) for v in value]
+        return [_usable_item(v) for v in value]
     return value
+
+
+def _usable_item(value: Any) -> Any:
+    kind = type(value)
+    if kind in _KEPT:
+        return value
+    if kind is float:
+        return value if abs(value) <= LARGEST else None
+    return usable(value)
 
 
 def usable_frame(frame: pd.DataFrame) -> pd.DataFrame:

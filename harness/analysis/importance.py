@@ -4,6 +4,7 @@ score, its permutation importance, and partial dependence on the top hyperparame
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,12 +50,36 @@ def _encode(params: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     return frame, categories
 
 
+def permutation_importance(model: Any, X: np.ndarray, y: np.ndarray, *, repeats: int,
+                           seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over ``repeats`` of the drop in R^2 when one column of ``X`` is
+    shuffled, per column: ``sklearn.inspection.permutation_importance``'s numbers (the same
+    shuffles from the same seed), with every shuffled copy predicted in one call."""
+    from sklearn.metrics import r2_score
+
+    n, columns = X.shape
+    shuffle_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+    copies = []
+    for column in range(columns):
+        rng, order = np.random.RandomState(shuffle_seed), np.arange(n)
+        shuffled = X.copy()
+        for _ in range(repeats):  # each shuffle moves the previous one's column again
+            rng.shuffle(order)
+            shuffled[:, column] = shuffled[order, column]
+            copies.append(shuffled.copy())
+    predicted = model.predict(np.vstack([X, *copies])).reshape(-1, n)
+    baseline = r2_score(y, predicted[0])
+    drops = np.array([baseline - r2_score(y, p) for p in predicted[1:]]).reshape(columns,
+                                                                                 repeats)
+    return drops.mean(axis=1), drops.std(axis=1)
+
+
 def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],
                               top: int = 2, seed: int = 0) -> Importance:
     """Importance of each hyperparameter of ``space`` on ``problem`` from all the scored
     trials over that space (trials of strategies with their own pipelines are left out)."""
     from sklearn.ensemble import RandomForestRegressor
-    from sklearn.inspection import partial_dependence, permutation_importance
+    from sklearn.inspection import partial_dependence
 
     subset = trials[(trials["problem"] == problem) & trials["mean_cv_score"].notna()]
     subset = subset[subset["params"].map(lambda p: isinstance(p, dict) and len(p) > 0
@@ -70,14 +95,13 @@ def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[
     if not varying:
         return Importance(problem, len(subset), [], [], None,
                           "no hyperparameter varied across the trials")
-    X = X[varying]
+    X = X[varying].to_numpy(float)
     y = subset["mean_cv_score"].to_numpy(float)
     model = RandomForestRegressor(n_estimators=30, min_samples_leaf=2, random_state=seed,
                                   n_jobs=1).fit(X, y)
-    result = permutation_importance(model, X, y, n_repeats=3, random_state=seed, n_jobs=1)
-    order = np.argsort(-result.importances_mean)
-    importances = [(varying[i], float(result.importances_mean[i]),
-                    float(result.importances_std[i])) for i in order]
+    means, stds = permutation_importance(model, X, y, repeats=3, seed=seed)
+    order = np.argsort(-means)
+    importances = [(varying[i], float(means[i]), float(stds[i])) for i in order]
     dependence = []
     for name, _, _ in importances[:top]:
         column = varying.index(name)

@@ -20,12 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from harness.analysis.bootstrap import RESAMPLES, bootstrap, point_mean
 from harness.analysis.contenders import LEVELS, SCORED, level_text, observations
 from harness.analysis.standings import Standing, scopes, standing
-from harness.analysis.statistics import holm
+from harness.analysis.statistics import holm, wilcoxon_pratt
 
 ALPHA = 0.05
 
@@ -112,7 +111,7 @@ def _wilcoxon(diff: np.ndarray) -> float:
         return 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        p = float(stats.wilcoxon(diff, zero_method="pratt", alternative="two-sided").pvalue)
+        p = wilcoxon_pratt(diff)[1]
     return p if np.isfinite(p) else 1.0
 
 

@@ -76,17 +76,18 @@ def scopes(obs: pd.DataFrame) -> list[list[str]]:
 def _collapse(obs: pd.DataFrame) -> pd.DataFrame:
     """One observation per (problem, contender, seed): the mean score if any run scored,
     else failed if any failed, else not measured (several runs only in older stores)."""
-    rows = []
-    for (problem, contender, seed), group in obs.groupby(["problem", "contender", "seed"],
-                                                        sort=False):
-        scored = group[group["outcome"] == SCORED]
-        if len(scored):
-            rows.append((problem, contender, seed, SCORED, float(scored["score"].mean())))
-        elif (group["outcome"] == FAILED).any():
-            rows.append((problem, contender, seed, FAILED, np.nan))
-        else:
-            rows.append((problem, contender, seed, UNMEASURED, np.nan))
-    return pd.DataFrame(rows, columns=["problem", "contender", "seed", "outcome", "score"])
+    keys = ["problem", "contender", "seed"]
+    scored = obs["outcome"] == SCORED
+    cells = (obs[keys].assign(score=obs["score"].where(scored), scored=scored,
+                              failed=obs["outcome"] == FAILED)
+             .groupby(keys, sort=False)
+             .agg(score=("score", "mean"), scored=("scored", "any"), failed=("failed", "any"))
+             .reset_index())
+    outcome = np.where(cells["scored"], SCORED,
+                       np.where(cells["failed"], FAILED, UNMEASURED))
+    return pd.DataFrame({"problem": cells["problem"], "contender": cells["contender"],
+                         "seed": cells["seed"], "outcome": outcome,
+                         "score": cells["score"].where(cells["scored"]).astype(float)})
 
 
 def _imputed(obs: pd.DataFrame) -> pd.DataFrame:

@@ -52,24 +52,60 @@ def plain_text(fig: Any) -> None:
         text.set_usetex(False)
 
 
-def figure_to_svg(fig: Any) -> str:
+def figure_to_svg(fig: Any, *, pad_inches: float = 0.08) -> str:
     """The figure as an ``<svg>`` element (XML header dropped), every text drawn as the plain
-    text it is (see :func:`plain_text`) and kept as text."""
+    text it is (see :func:`plain_text`) and kept as text.
+
+    The figure is drawn once; its visible area is then cropped (or grown) to the box around
+    everything drawn, ``pad_inches`` wider, so no text is cut at the figure's edge (tick and
+    axis labels, legends beside the axes). This is what ``savefig(bbox_inches="tight")``
+    saves, without the second drawing it makes to find that box.
+    """
     import matplotlib
 
     buffer = io.StringIO()
+    boxes: list[Any] = []
+
+    def measure(event: Any) -> None:  # at the end of the drawing, with its renderer
+        boxes.append(fig.get_tightbbox(event.renderer))
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "harness",
                                 **PLAIN_TEXT_RC}):
         plain_text(fig)
-        with warnings.catch_warnings():
-            # a glyph missing from matplotlib's font only affects the layout: the browser
-            # draws the text with its own fonts
-            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-            # "tight": the saved area grows to hold every text (tick labels, axis labels,
-            # legends outside the axes), so no text is cut at the figure's edge
-            fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.08)
+        connection = fig.canvas.mpl_connect("draw_event", measure)
+        try:
+            with warnings.catch_warnings():
+                # a glyph missing from matplotlib's font only affects the layout: the
+                # browser draws the text with its own fonts
+                warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+                fig.savefig(buffer, format="svg", metadata=_NO_METADATA)
+        finally:
+            fig.canvas.mpl_disconnect(connection)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg"):]
+    return _cropped(svg, boxes[-1].padded(pad_inches), fig.get_size_inches()[1],
+                    fig.get_facecolor())
+
+
+#: No date (each chart would differ on every run), no creator: only the drawing
+_NO_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
+_SVG_SIZE = re.compile(r'width="[^"]*" height="[^"]*" viewBox="[^"]*"')
+
+
+def _cropped(svg: str, box: Any, height_in: float, facecolor: Any) -> str:
+    """``svg`` (drawn at 72 points per inch) showing only ``box`` (inches, from the bottom
+    left), on the figure's background colour."""
+    from matplotlib.colors import to_hex
+
+    x, y = box.x0 * 72, (height_in - box.y1) * 72
+    w, h = box.width * 72, box.height * 72
+    svg = _SVG_SIZE.sub(f'width="{w:.2f}pt" height="{h:.2f}pt" '
+                        f'viewBox="{x:.2f} {y:.2f} {w:.2f} {h:.2f}"', svg, count=1)
+    # the figure's own background covers only the figure; the box may reach beyond it
+    background = (f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" '
+                  f'fill="{to_hex(facecolor)}"/>\n')
+    at = svg.index("<g id=")
+    return svg[:at] + background + svg[at:]
 
 
 _SVG_BLOCK = re.compile(r"<svg\b.*?</svg>", re.DOTALL)

@@ -6,10 +6,12 @@ from typing import Any
 
 from harness.analysis.statistics import CriticalDifference
 from harness.report.charts._svg import figure_to_svg, new_figure
+from harness.report.charts.batch import deferrable
 
 _ROW = 1.0  # vertical distance between label rows, in data units
 
 
+@deferrable
 def critical_difference_svg(cd: CriticalDifference) -> str:
     """The diagram as an ``<svg>`` element.
 

@@ -6,10 +6,12 @@ import numpy as np
 
 from harness.analysis.history import ProblemHistory
 from harness.report.charts._svg import as_float_array, figure_to_svg
+from harness.report.charts.batch import deferrable
 
 REGRESSION_COLOR = "#d62728"
 
 
+@deferrable
 def history_svg(history: ProblemHistory, rounds: list[str], colors: dict[str, str]) -> str:
     """Two panels over the rounds: mean test score (left) and mean wall time (right); a
     round where a strategy regressed against the round before is ringed in red."""

@@ -6,8 +6,10 @@ import numpy as np
 
 from harness.analysis.importance import Importance
 from harness.report.charts._svg import figure_to_svg
+from harness.report.charts.batch import deferrable
 
 
+@deferrable
 def importance_svg(data: Importance) -> str:
     """Permutation importance (bars with std) beside partial dependence on the top ones."""
     import matplotlib

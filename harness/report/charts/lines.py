@@ -7,8 +7,10 @@ import numpy as np
 from harness.analysis.curves import ProblemCurves
 from harness.analysis.learning import LearningCurve
 from harness.report.charts._svg import as_float_array, figure_to_svg, new_figure
+from harness.report.charts.batch import deferrable
 
 
+@deferrable
 def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str:
     """Best-so-far CV score against seconds: median line and IQR band per strategy."""
     fig, ax = new_figure(6.4, 3.4, left=0.11, bottom=0.15)
@@ -30,6 +32,7 @@ def anytime_svg(data: ProblemCurves, colors: dict[str, str], metric: str) -> str
     return figure_to_svg(fig)
 
 
+@deferrable
 def learning_svg(curve: LearningCurve) -> str:
     """Train and CV score against training-set size, with ±1 std bands over folds."""
     fig, ax = new_figure(5.2, 3.2, left=0.14, bottom=0.16)

@@ -8,8 +8,10 @@ import numpy as np
 
 from harness.analysis.cost import CostPoint, GapRow
 from harness.report.charts._svg import figure_to_svg, new_figure, padded_limits
+from harness.report.charts.batch import deferrable
 
 
+@deferrable
 def variance_svg(scores: dict[str, list[float]], colors: dict[str, str], metric: str) -> str:
     """Box plot of the final test score per strategy, every seed drawn as a point."""
     names = list(scores)
@@ -30,6 +32,7 @@ def variance_svg(scores: dict[str, list[float]], colors: dict[str, str], metric:
     return figure_to_svg(fig)
 
 
+@deferrable
 def pareto_svg(points: list[CostPoint], colors: dict[str, str], metric: str) -> str:
     """Mean test score against mean wall time; the Pareto front joined by a line.
 
@@ -66,6 +69,7 @@ def _limits(ax: Any, points: list[CostPoint]) -> None:
         ax.set_ylim(*y)
 
 
+@deferrable
 def gap_svg(rows: list[GapRow], problems: list[str], colors: dict[str, str]) -> str:
     """Grouped bars: best CV score minus test score per problem and strategy."""
     fig, ax = new_figure(max(5.0, 1.5 + 1.4 * len(problems)), 3.2, bottom=0.2)

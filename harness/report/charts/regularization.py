@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import LogFormatter
 
 from harness.analysis.regularization import RegularizationSummary
 from harness.report.charts._svg import PALETTE, as_float_array, figure_to_svg, new_figure
+from harness.report.charts.batch import deferrable
 
 
+@deferrable
 def validation_curves_svg(summary: RegularizationSummary, metric: str) -> str:
     """Train (dotted), CV (solid, ±1 std band over folds) and test (dashed) score against
     strength, one colour per penalty kind; the train-test gap is shaded as overfitting."""
+    from matplotlib.ticker import LogFormatter
+
     fig, ax = new_figure(6.8, 3.6, left=0.11, bottom=0.15, right=0.72)
     for i, curve in enumerate(summary.curves):
         color = PALETTE[i % len(PALETTE)]

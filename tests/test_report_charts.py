@@ -1,0 +1,60 @@
+"""The report's charts drawn by worker processes (harness/report/charts/batch.py): the same
+report as drawn in place, errors surface, and no fork where it would be unsafe."""
+
+import threading
+
+import pytest
+
+from harness.analysis.cost import CostPoint
+from harness.report import write_report
+from harness.report.charts import lines
+from harness.report.charts.batch import ChartBatch
+from harness.report.charts.points import pareto_svg
+from harness.synthetic_results import fill_store
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("charts") / "r.db"
+    fill_store(db, suite="charts", datasets=["alpha", "beta", "gamma"],
+               strategies=["random", "grid", "bayes"], seeds=[0, 1], trials_per_run=15)
+    return db
+
+
+def test_workers_draw_the_same_report_as_one_process(small_store, tmp_path):
+    parallel = write_report(db=small_store, out_dir=tmp_path / "two", chart_workers=2)
+    serial = write_report(db=small_store, out_dir=tmp_path / "one", chart_workers=0)
+    html = parallel.read_text()
+    assert html == serial.read_text()
+    assert html.count("<svg") >= 15 and "<!--harness-chart-" not in html
+
+
+def test_a_chart_failing_in_a_worker_fails_the_report_with_its_error(small_store, tmp_path,
+                                                                     monkeypatch):
+    def broken(fig, **kwargs):
+        raise ValueError("no room on the canvas")
+
+    monkeypatch.setattr(lines, "figure_to_svg", broken)  # the anytime curves' charts
+    with pytest.raises(ValueError, match="no room on the canvas"):
+        write_report(db=small_store, out_dir=tmp_path / "r", chart_workers=2)
+    assert not (tmp_path / "r" / "charts" / "index.html").exists()
+
+
+def test_a_process_running_other_threads_draws_in_place():
+    points = [CostPoint("random", 1.0, 0.9, 5.0, 0.01, True),
+              CostPoint("grid", 2.0, 0.8, 3.0, 0.02, False)]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with ChartBatch(workers=2) as batch:
+            assert not batch.parallel  # forking a process with threads is unsafe
+            svg = pareto_svg(points, {"random": "#1f77b4", "grid": "#ff7f0e"}, "accuracy")
+    finally:
+        release.set()
+        other.join()
+    assert svg.startswith("<svg") and "grid" in svg
+    with ChartBatch(workers=2) as batch:
+        assert batch.parallel
+        placeholder = pareto_svg(points, {"random": "#1f77b4", "grid": "#ff7f0e"}, "accuracy")
+        assert batch.fill(f"<p>{placeholder}</p>") == f"<p>{svg}</p>"
