@@ -1,6 +1,8 @@
 """The report's charts drawn by worker processes (harness/report/charts/batch.py): the same
 report as drawn in place, errors surface, and no fork where it would be unsafe."""
 
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -54,7 +56,29 @@ def test_a_process_running_other_threads_draws_in_place():
         release.set()
         other.join()
     assert svg.startswith("<svg") and "grid" in svg
-    with ChartBatch(workers=2) as batch:
-        assert batch.parallel
-        placeholder = pareto_svg(points, {"random": "#1f77b4", "grid": "#ff7f0e"}, "accuracy")
-        assert batch.fill(f"<p>{placeholder}</p>") == f"<p>{svg}</p>"
+
+
+#: Run in a fresh interpreter: a pytest process may keep other tests' threads alive, and then
+#: (rightly) draws in place.
+WORKERS_DRAW = """
+from harness.analysis.cost import CostPoint
+from harness.report.charts.batch import ChartBatch
+from harness.report.charts.points import pareto_svg
+points = [CostPoint("random", 1.0, 0.9, 5.0, 0.01, True),
+          CostPoint("grid", 2.0, 0.8, 3.0, 0.02, False)]
+colors = {"random": "#1f77b4", "grid": "#ff7f0e"}
+in_place = pareto_svg(points, colors, "accuracy")
+with ChartBatch(workers=2) as batch:
+    assert batch.parallel, "a process without other threads should fork chart workers"
+    placeholder = pareto_svg(points, colors, "accuracy")
+    assert placeholder != in_place
+    assert batch.fill(f"<p>{placeholder}</p>") == f"<p>{in_place}</p>"
+print("drawn by workers, the same chart")
+"""
+
+
+def test_a_process_without_other_threads_draws_the_same_chart_in_workers():
+    result = subprocess.run([sys.executable, "-c", WORKERS_DRAW], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "drawn by workers, the same chart" in result.stdout
