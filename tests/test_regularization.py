@@ -110,3 +110,15 @@ def test_report_section(write_suite, tmp_path, penalties):
     assert rows == len(penalties)
     assert ("(unregularized)" in section) == ("none" in penalties)
     assert "did not run in this suite" not in section
+
+
+def test_report_of_a_regularization_strategy_without_penalties(tmp_path):
+    """A store whose ``regularization`` runs name no penalty (a plugin of that name, or a
+    damaged store) gets a report without the regularization section, not a KeyError."""
+    from harness.synthetic_results import fill_store
+
+    db = tmp_path / "r.db"
+    fill_store(db, suite="plugin", datasets=["alpha", "beta"],
+               strategies=["random", "regularization"], seeds=[0, 1], trials_per_run=4)
+    html = write_report(db=db, out_dir=tmp_path / "reports", chart_workers=0).read_text()
+    assert "alpha" in html and "non-zero coef." not in html  # no penalty table

@@ -47,13 +47,20 @@ class RegularizationSummary:
 
 
 def _label(params: dict) -> str:
-    penalty = params["penalty"]
-    return f"{penalty} (l1_ratio={params['l1_ratio']:g})" if "l1_ratio" in params else penalty
+    penalty, ratio = str(params["penalty"]), params.get("l1_ratio")
+    return f"{penalty} (l1_ratio={ratio:g})" if isinstance(ratio, int | float) else penalty
+
+
+def _has_penalty(params: object) -> bool:
+    """A trial of the regularization strategy: its params name a penalty (a plugin or a
+    damaged store may hold others under that strategy name)."""
+    return isinstance(params, dict) and "penalty" in params
 
 
 def regularization_summary(trials: pd.DataFrame, problem: str) -> RegularizationSummary | None:
     """None when the regularization strategy did not run on ``problem``."""
     subset = trials[(trials["problem"] == problem) & (trials["strategy"] == STRATEGY)]
+    subset = subset[subset["params"].map(_has_penalty)] if len(subset) else subset
     if subset.empty:
         return None
     parameter = "C" if any("C" in p for p in subset["params"]) else "alpha"
