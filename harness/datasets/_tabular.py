@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.datasets._base import Dataset, make_dataset
+from harness.datasets._prepare import dataset_from_frame
 from harness.errors import DatasetError
 
 
@@ -91,18 +92,6 @@ def load_builtin(name: str) -> Dataset:
     )
 
 
-def infer_task(target: Any) -> str:
-    """classification for labels (text, bool, or integers with few values), else regression."""
-    import pandas as pd
-
-    series = pd.Series(target)
-    if series.dtype.kind in "OUSb" or isinstance(series.dtype, pd.CategoricalDtype):
-        return "classification"
-    if series.dtype.kind in "iu" and series.nunique() <= 20:
-        return "classification"
-    return "regression"
-
-
 def load_table(name: str, path: Path, *, fmt: str, target: str, task: str | None) -> Dataset:
     """A user's CSV or Parquet file with a named target column; every other column is a feature."""
     import pandas as pd
@@ -124,24 +113,10 @@ def load_table(name: str, path: Path, *, fmt: str, target: str, task: str | None
         raise DatasetError(
             name, f"target column {target!r} not in {path.name}; columns are: {cols}"
         )
-    y = frame[target]
-    X = frame.drop(columns=[target])
-    if X.shape[1] == 0:
+    if frame.shape[1] == 1:
         raise DatasetError(name, f"{path.name} has no feature columns besides {target!r}")
-    return _from_frame(name, X, y, task=task, target=target, where=f" in {path.name}",
-                       description=f"{fmt} file {path}")
-
-
-def _from_frame(name: str, X: Any, y: Any, *, task: str | None, target: str, where: str,
-                description: str) -> Dataset:
-    """Prepare a feature frame and target series (``harness.datasets._prepare``), then make
-    the dataset."""
-    from harness.datasets._prepare import prepare_frame
-
-    frame = X.assign(**{target: y})
-    X_arr, y_kept, names, layout, prep = prepare_frame(name, frame, target, where=where)
-    return make_dataset(name, X_arr, y_kept.to_numpy(), task=task or infer_task(y_kept),
-                        feature_names=names, description=description, layout=layout, prep=prep)
+    return dataset_from_frame(name, frame, target, task=task, where=f" in {path.name}",
+                              description=f"{fmt} file {path}")
 
 
 def openml_cache_dir() -> Path:
@@ -166,6 +141,6 @@ def load_openml(name: str, data_id: int, *, task: str | None, target: str | None
             f"and could not be downloaded ({exc}). Fetch it once on a machine with network "
             "and copy that cache folder here.",
         ) from None
-    return _from_frame(name, bunch.data, bunch.target, task=task,
-                       target=target or "default-target", where="",
-                       description=f"OpenML dataset {data_id}")
+    target = target or "default-target"
+    return dataset_from_frame(name, bunch.data.assign(**{target: bunch.target}), target,
+                              task=task, where="", description=f"OpenML dataset {data_id}")

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from harness.records import BUDGET_LEVELS, LevelNote, Trial, full_fidelity, level_key
@@ -98,16 +97,11 @@ def _refit_score(spec: Mapping[str, Any], params: Mapping[str, Any]) -> float | 
     """``params`` refit on the train part (the run's seed) and scored on the test part."""
     from sklearn.metrics import get_scorer
 
-    from harness.datasets import load_split
-    from harness.models import MODELS
-    from harness.records import ColumnLayout
+    from harness.execution.refit import run_model
     from harness.strategies._protocol import clean_score
 
     try:
-        meta, split = load_split(Path(spec["data_dir"]))
-        estimator = MODELS[spec["model"]].build(
-            spec["task"], seed=int(spec["seed"]), params=dict(params),
-            layout=ColumnLayout.from_dict(meta.get("layout")))
+        estimator, split = run_model(spec, params)
         estimator.fit(split.X_train, split.y_train)
         return clean_score(get_scorer(spec["metric"])(estimator, split.X_test, split.y_test))
     except Exception:  # noqa: BLE001 - the run's result stands; the level is not measured

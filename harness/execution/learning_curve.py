@@ -14,7 +14,6 @@ import threading
 import time
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,32 +68,26 @@ def learning_curve_event(spec: dict[str, Any], best_params: dict[str, Any] | Non
     ``{sizes, train_mean, train_std, cv_mean, cv_std, metric, seconds}``, None where every
     fold failed. ``allowance``: seconds it may take (default :func:`allowance_s`).
     """
-    from harness.models import MODELS
-
     allowance = allowance_s(spec["time_s"]) if allowance is None else allowance
     if allowance <= 0:
         return {"note": "the learning curve was not computed: the budget levels' test "
                         "scores used its whole allowance"}
     try:
-        return _compute(spec, MODELS[spec["model"]], dict(best_params or {}), allowance)
+        return _compute(spec, dict(best_params or {}), allowance)
     except Exception as exc:  # noqa: BLE001 - the run's result stands; say why there is none
         return {"note": f"the learning curve failed: {type(exc).__name__}: {exc}"}
 
 
-def _compute(spec: dict[str, Any], family: Any, params: dict[str, Any],
-             allowance: float) -> dict[str, Any]:
+def _compute(spec: dict[str, Any], params: dict[str, Any], allowance: float) -> dict[str, Any]:
     """One ``learning_curve`` call per size, smallest first, so that a curve that would not
     fit its allowance is given up before its largest (slowest) sizes."""
     import numpy as np
     from sklearn.model_selection import learning_curve
 
-    from harness.datasets import load_split
-    from harness.records import ColumnLayout
+    from harness.execution.refit import run_model
     from harness.strategies._protocol import cv_splitter
 
-    meta, split = load_split(Path(spec["data_dir"]))
-    estimator = family.build(spec["task"], seed=int(spec["seed"]), params=params,
-                             layout=ColumnLayout.from_dict(meta.get("layout")))
+    estimator, split = run_model(spec, params)
     fractions = np.linspace(0.1, 1.0, POINTS)
     started = time.monotonic()
     sizes: list[int] = []
