@@ -112,3 +112,27 @@ def test_a_messy_csv_runs_through_every_strategy_family_and_the_report_shows_it(
     assert "3 number, 1 category, 1 many-levels" in html
     shown = run_cli("show", "--db", "r.db", "--trials", "0", str(runs[0][0]), cwd=tmp_path)
     assert "data: 160 rows; columns: 3 number, 1 category, 1 many-levels" in shown.stdout
+
+
+def test_automl_strategies_get_the_table_with_its_types():
+    """FLAML (in process) and auto-sklearn (its worker script, on Python 3.9) see category
+    columns as pandas categories with every level, missing cells as missing; numbers stay
+    numbers, and a plain table stays an array."""
+    import importlib.util
+
+    from harness.strategies._fitted_view import typed_frame
+    from harness.strategies.autosklearn import WORKER_SCRIPT
+
+    spec = importlib.util.spec_from_file_location("autosklearn_worker", WORKER_SCRIPT)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    layout = ColumnLayout((ColumnKind.NUMBER, ColumnKind.CATEGORY, ColumnKind.MANY_LEVELS),
+                          (0, 3, 12), missing=True)
+    X = np.array([[1.5, 0.0, 11.0], [np.nan, 2.0, np.nan], [3.0, np.nan, 4.0]])
+    for frame in (typed_frame(X, layout), worker.typed_frame(X, layout.to_dict())):
+        assert [str(t) for t in frame.dtypes] == ["float64", "category", "category"]
+        assert list(frame["x1"].cat.categories) == [0.0, 1.0, 2.0]
+        assert len(frame["x2"].cat.categories) == 12
+        assert frame.isna().sum().tolist() == [1, 1, 1]
+    plain = np.ones((3, 2))
+    assert typed_frame(plain, ColumnLayout.numbers(2)) is plain
