@@ -19,6 +19,7 @@ workers need, says it is ready, and then forks them.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -203,6 +204,9 @@ class ForkServer:
 
 def _zygote_loop(req_fd: int, rep_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
+    # Everything imported so far moves to the collector's permanent generation: a worker's
+    # collections then never walk (and so copy, page by page) the heap it shares with us.
+    gc.freeze()
     children: dict[int, int] = {}  # pid -> request id
     buffer = b""
     while True:
