@@ -7,7 +7,9 @@ this process. The marginal cost of a run is the difference the 10 extra runs of 
 suite make over a 10-run suite, minus what the 10 extra direct fits take. One traced run of
 the 10-run suite (``_trace.py``: timers on the harness's functions, in the harness and in
 its workers) says where a run's fixed cost goes; the one-run suite is timed from the
-command to its exit, with and without its learning curve.
+command to its exit, with and without its learning curve, beside the same work written as
+a plain scikit-learn script (``SCRIPT``) in a fresh interpreter, in the same repeat: what
+the harness adds to a one-run suite, on a host of any speed.
 """
 
 from __future__ import annotations
@@ -62,6 +64,46 @@ def direct(runs: int) -> tuple[float, float]:
             model = MODELS[MODEL].build(ds.task, seed=seed).fit(split.X_train, split.y_train)
             get_scorer("accuracy")(model, split.X_test, split.y_test)
     return time.perf_counter() - started, time.process_time() - cpu
+
+
+#: The one-run suite's work as a user would script it (a fresh interpreter: imports, iris,
+#: the same split, 5-fold CV of the defaults, refit, test score; with ``curve`` the run's
+#: learning curve too: 5 training sizes on the same folds), BLAS pinned to one thread.
+SCRIPT = """
+import sys
+import numpy as np
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import (StratifiedKFold, cross_validate, learning_curve,
+                                     train_test_split)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+X, y = load_iris(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y,
+                                                    random_state=0)
+model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=0))
+folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+cross_validate(model, X_train, y_train, scoring="accuracy", cv=folds)
+get_scorer("accuracy")(model.fit(X_train, y_train), X_test, y_test)
+if sys.argv[1] == "curve":
+    learning_curve(model, X_train, y_train, train_sizes=np.linspace(0.1, 1.0, 5), cv=folds,
+                   scoring="accuracy")
+"""
+
+
+def script(*, curve: bool) -> tuple[float, float]:
+    """(wall s, CPU s) of the one-run suite's work written as a plain scikit-learn script,
+    from launch to exit (the baseline the one-run suite is compared with, in the same run)."""
+    env = {**os.environ, **{var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                  "MKL_NUM_THREADS")}}
+    started, cpu = time.perf_counter(), _children_cpu()
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, "curve" if curve else "plain"],
+                          capture_output=True, text=True, env=env)
+    took = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"the plain script failed:\n{proc.stderr[-3000:]}")
+    return took, _children_cpu() - cpu
 
 
 def _children_cpu() -> float:
@@ -193,7 +235,9 @@ def _repeat(paths: dict[int, Path], work: Path) -> dict[str, float]:
              "harness_small": lambda: command(["--suite", str(paths[SMALL]), NO_CURVES], work),
              "harness_large": lambda: command(["--suite", str(paths[LARGE]), NO_CURVES], work),
              "one_run": lambda: command(["--suite", str(paths[1]), NO_CURVES], work),
-             "one_run_with_curve": lambda: command(["--suite", str(paths[1])], work)}
+             "one_run_with_curve": lambda: command(["--suite", str(paths[1])], work),
+             "script": lambda: script(curve=False),
+             "script_with_curve": lambda: script(curve=True)}
     for name, side in sides.items():
         row[name], row[f"{name}_cpu"] = side()
     for unit in ("", "_cpu"):
@@ -219,12 +263,15 @@ def run_trivial(repeats: int) -> dict[str, Any]:
             print(f"repeat {i + 1}: fixed cost per run {row['per_run']:.3f} s wall, "
                   f"{row['per_run_cpu']:.3f} s CPU; one-run suite {row['one_run']:.2f} s "
                   f"({row['one_run_cpu']:.2f} s CPU; {row['one_run_with_curve']:.2f} s with "
-                  f"its learning curve), load {row['load_1m']:.1f}", flush=True)
+                  f"its learning curve); as a plain script {row['script']:.2f} s "
+                  f"({row['script_with_curve']:.2f} s with the curve), "
+                  f"load {row['load_1m']:.1f}", flush=True)
         parts = breakdown(paths[SMALL], work, SMALL)
     med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
     return {"per_run_s": med["per_run"], "per_run_cpu_s": med["per_run_cpu"],
             "one_run_s": med["one_run"], "one_run_cpu_s": med["one_run_cpu"],
             "one_run_with_curve_s": med["one_run_with_curve"], "repeats": repeats,
+            "script_s": med["script"], "script_with_curve_s": med["script_with_curve"],
             "load_1m": med["load_1m"], "medians": med, "target_per_run_s": 0.2,
             "target_one_run_s": 1.5, "breakdown": parts}
 
@@ -243,3 +290,8 @@ def print_breakdown(figures: dict[str, Any]) -> None:
           f"{figures['one_run_s']:.2f} s wall, {figures['one_run_cpu_s']:.2f} s CPU (target "
           f"<= 1.5; {figures['one_run_with_curve_s']:.2f} s with its learning curve); medians "
           f"of {figures['repeats']} repeats, 1-min load {figures['load_1m']:.1f}")
+    print(f"the same work as a plain scikit-learn script: {figures['script_s']:.2f} s "
+          f"({figures['script_with_curve_s']:.2f} s with the learning curve); the harness "
+          f"adds {figures['one_run_s'] - figures['script_s']:.2f} s "
+          f"({figures['one_run_with_curve_s'] - figures['script_with_curve_s']:.2f} s with "
+          "the curve)")
