@@ -90,7 +90,10 @@ def test_costs_are_recorded(write_suite, tmp_path):
     runs = {r["strategy"]: r for r in outcome.runs}
     sleep, random = runs["plugin_strategies:SleepStrategy"], runs["random"]
     assert sleep["wall_time_s"] >= 1 and sleep["cpu_time_s"] < sleep["wall_time_s"]
-    assert random["cpu_time_s"] > 1 and random["peak_mem_mb"] > 50
+    # a busy search's CPU seconds are recorded (not a fixed figure: other processes may
+    # share the cores), many times those of a strategy that sleeps
+    assert random["cpu_time_s"] > max(0.3, 5 * sleep["cpu_time_s"])
+    assert random["peak_mem_mb"] > 50
     assert random["n_trials"] > 3 and random["test_score"] > 0.8
     assert random["details"]["search_s"] <= 4
 
