@@ -196,18 +196,22 @@ def past_runs(stored: Iterable[Mapping[str, Any]]) -> list[PastRun]:
     return history
 
 
-def start_order(specs: Sequence[RunSpec], history: Iterable[PastRun]) -> list[RunSpec]:
-    """``specs`` in the order to start them: first, in plan order, the first run of each
-    kind (strategy, model, budget and trial cap, on any dataset) that no run of ``history``
-    is of; then the others in plan order. A run's trials do not depend on the runs before it
-    (they follow from its spec and seed)."""
+def start_positions(kinds: Sequence[Kind], history: Iterable[PastRun]) -> list[int]:
+    """The order to start runs of ``kinds`` (in plan order) in, as positions in ``kinds``:
+    first, in plan order, the first run of each kind (strategy, model, budget and trial cap,
+    on any dataset) that no run of ``history`` is of; then the others in plan order."""
     known = {run.kind.broad for run in history}
     first, rest = [], []
-    for spec in specs:
-        broad = kind_of(spec).broad
-        (rest if broad in known else first).append(spec)
-        known.add(broad)
+    for position, kind in enumerate(kinds):
+        (rest if kind.broad in known else first).append(position)
+        known.add(kind.broad)
     return first + rest
+
+
+def start_order(specs: Sequence[RunSpec], history: Iterable[PastRun]) -> list[RunSpec]:
+    """``specs`` (in plan order) in the order to start them (see ``start_positions``). A
+    run's trials do not depend on the runs before it (they follow from its spec and seed)."""
+    return [specs[i] for i in start_positions([kind_of(s) for s in specs], history)]
 
 
 def clock_for(specs: Sequence[RunSpec], history: Iterable[PastRun], *, jobs: int) -> EtaClock:

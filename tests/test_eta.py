@@ -3,7 +3,9 @@ and a stored history; no run is executed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,7 @@ from harness.eta import (
     past_runs,
     seconds_left,
     start_order,
+    start_positions,
 )
 from harness.records import RunResult, RunSpec
 from harness.store import ResultStore
@@ -196,3 +199,37 @@ def test_the_first_run_of_a_long_kind_teaches_the_estimate_early():
     shown, actual = left_after(ordered, 6)
     assert _labels(ordered[:2]) == ["grid/iris/0", "keras-random/digits-images/0"]
     assert shown == pytest.approx(actual) == pytest.approx(3 * 21.0 + 3.0)
+
+
+def test_the_replay_benchmark_compares_both_orders_on_the_same_durations(tmp_path,
+                                                                          monkeypatch):
+    """``benchmarks/eta_replay.py`` on a stored suite run of 4 short runs, then 2 long ones
+    (one slot): in plan order the long kind is unknown until the end, in start order its
+    first run has taught the estimate by half-way."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    from benchmarks.eta_replay import errors, load, replay
+
+    plan = [_spec(SHORT, seed) for seed in range(4)] + [_spec(LONG, seed) for seed in range(2)]
+    plan = [dataclasses.replace(s, plan_index=i) for i, s in enumerate(plan)]
+    with ResultStore(tmp_path / "r.db") as store:
+        suite_id = store.start_suite(name="eta", source=None, config={"name": "eta"},
+                                     config_hash="eta", n_planned=6, git_commit=None,
+                                     package_versions={}, machine={"jobs": 1})
+        now = 1000.0
+        for spec in plan:
+            wall = 2.0 if spec.strategy == "grid" else 20.0
+            store.save_run(RunResult(spec=spec, status="ok", wall_time_s=wall, started_at=now,
+                                     finished_at=now + wall), suite_id=suite_id,
+                           git_commit=None, package_versions={})
+            now += wall + 1.0  # the next run starts a second after this one's result
+    runs = load(tmp_path / "r.db", "eta")
+    assert [r.took_s for r in runs] == [3.0, 3.0, 3.0, 3.0, 21.0, 20.1]
+    in_plan = replay(runs, [], jobs=1)
+    assert [f[1] for f in in_plan] == [1, 2, 3, 4, 5, 6]
+    assert in_plan[-1][0] == pytest.approx(4 * 3 + 21 + 20.1)
+    ordered = [runs[i] for i in start_positions([r.kind for r in runs], [])]
+    assert [r.kind.strategy for r in ordered] == ["grid", "keras-random", *["grid"] * 3,
+                                                  "keras-random"]
+    plan_errors, start_errors = errors(in_plan), errors(replay(ordered, [], jobs=1))
+    assert plan_errors[1] > 0.5  # 3 s + 2 x 41 s expected where 3 s + 2 x 21 s were left
+    assert abs(start_errors[1]) < 0.1
