@@ -265,8 +265,8 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
     bar.estimate(clock.seconds_left(time.time()))
     claims.start_heartbeat(outcome.suite_id)
     try:
-        started = {s.key for s in runnable}
-        remaining = runnable + [s for s in outcome.pending if s.key not in started]
+        to_start = {s.key for s in runnable}  # the rest are recorded as skipped at once
+        remaining = runnable + [s for s in outcome.pending if s.key not in to_start]
         while remaining:
             _run_claimable(remaining, outcome, executor, claim=claim, save=save)
             remaining = _wait_for_others(store, claims, remaining,
