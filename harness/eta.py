@@ -7,6 +7,11 @@ runs of this session as they end), or less where similar stored runs ended earli
 trial cap, or with their space exhausted): the same strategy, model, dataset and budget;
 failing those, the same strategy, model and budget on other datasets; failing those, other
 strategies on the same model, dataset and budget.
+
+On a fresh database nothing is known of any kind of run, and a suite's runs of one strategy
+come together (the smoke suite's keras runs last, where the estimate learns of them too late
+to help it): ``start_order`` starts the first run of each kind no stored run tells of before
+the others, so that the rest are estimated from what it took.
 """
 
 from __future__ import annotations
@@ -173,10 +178,14 @@ class EtaClock:
         return seconds_left(queued, running, self.jobs)
 
 
-def clock_for(specs: Sequence[RunSpec], stored: Iterable[Mapping[str, Any]], *,
-              jobs: int) -> EtaClock:
-    """The clock of ``specs`` (in the order they start) with the ``stored`` runs (rows with
-    strategy, model, dataset, budget_s, max_trials, status, wall_time_s) as history."""
+def kind_of(spec: RunSpec) -> Kind:
+    """The kind of run ``spec`` is."""
+    return Kind(spec.strategy, spec.model, spec.dataset, float(spec.time_s), spec.max_trials)
+
+
+def past_runs(stored: Iterable[Mapping[str, Any]]) -> list[PastRun]:
+    """What the ``stored`` runs (rows with strategy, model, dataset, budget_s, max_trials,
+    status, wall_time_s) say of their kinds (failures say nothing)."""
     history = []
     for row in stored:
         kind = Kind(row["strategy"], row["model"], row["dataset"], float(row["budget_s"]),
@@ -184,6 +193,28 @@ def clock_for(specs: Sequence[RunSpec], stored: Iterable[Mapping[str, Any]], *,
         past = past_run(kind, row["status"], row["wall_time_s"])
         if past is not None:
             history.append(past)
-    kinds = {s.key: Kind(s.strategy, s.model, s.dataset, float(s.time_s), s.max_trials)
-             for s in specs}
-    return EtaClock(kinds, history, jobs=jobs)
+    return history
+
+
+def start_positions(kinds: Sequence[Kind], history: Iterable[PastRun]) -> list[int]:
+    """The order to start runs of ``kinds`` (in plan order) in, as positions in ``kinds``:
+    first, in plan order, the first run of each kind (strategy, model, budget and trial cap,
+    on any dataset) that no run of ``history`` is of; then the others in plan order."""
+    known = {run.kind.broad for run in history}
+    first, rest = [], []
+    for position, kind in enumerate(kinds):
+        (rest if kind.broad in known else first).append(position)
+        known.add(kind.broad)
+    return first + rest
+
+
+def start_order(specs: Sequence[RunSpec], history: Iterable[PastRun]) -> list[RunSpec]:
+    """``specs`` (in plan order) in the order to start them (see ``start_positions``). A
+    run's trials do not depend on the runs before it (they follow from its spec and seed)."""
+    return [specs[i] for i in start_positions([kind_of(s) for s in specs], history)]
+
+
+def clock_for(specs: Sequence[RunSpec], history: Iterable[PastRun], *, jobs: int) -> EtaClock:
+    """The clock of ``specs`` (in the order they start) with ``history`` (the stored runs,
+    see ``past_runs``)."""
+    return EtaClock({s.key: kind_of(s) for s in specs}, history, jobs=jobs)

@@ -54,7 +54,8 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
                     hard_limit_s=suite.budget.hard_limit_s,
                     memory_mb=suite.budget.memory_mb, data_dir=data_dir,
                     skip_reason=skip, round=round,
-                    contender=resolve_strategy(pair.strategy.name).contender(pair.model)))
+                    contender=resolve_strategy(pair.strategy.name).contender(pair.model),
+                    plan_index=len(specs)))
     return specs
 
 

@@ -83,7 +83,7 @@ def full_fidelity(fidelity: Mapping[str, Any] | None, info: Mapping[str, Any] | 
     return True if not fidelity else None
 
 
-_NOT_KEYED = ("data_dir", "skip_reason", "learning_curves", "contender")
+_NOT_KEYED = ("data_dir", "skip_reason", "learning_curves", "contender", "plan_index")
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,15 @@ class RunSpec:
     # what a user could pick, as the report names it: ``random · svc``, ``flaml``,
     # ``regularization · linear`` (set by the planner, which knows the strategy's class)
     contender: str = field(default="", compare=False)
+    # the run's place in its suite's plan (the report lists runs in this order, whatever
+    # order they ran in); -1 when not planned by a suite
+    plan_index: int = field(default=-1, compare=False)
 
     @property
     def key(self) -> str:
         """Hash of what defines the run (everything but where its data is cached, why it is
-        skipped, whether a learning curve is computed after it and the contender's label,
-        which follows from the strategy and the model).
+        skipped, whether a learning curve is computed after it, the contender's label,
+        which follows from the strategy and the model, and its place in the plan).
 
         The round is part of the key only when set, so keys of round-less runs stay as they
         were in stores written before rounds existed.

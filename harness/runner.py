@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from harness.claims import ClaimBook
 from harness.config import Suite, load_suite, parse_scheduler
 from harness.console import Progress
-from harness.eta import clock_for
+from harness.eta import clock_for, past_runs, start_order
 from harness.execution.local import LocalExecutor, default_jobs
 from harness.plan import parse_only, plan_suite, round_label, select
 from harness.provenance import git_commit, machine_info, package_versions
@@ -200,7 +200,8 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
             with ResultStore(db, create=False) as store:
                 keys = [s.key for s in specs]
                 outcome.done_before = store.finished_keys(keys, statuses=statuses)
-                outcome.runs = store.runs(keys=keys) if outcome.done_before else []
+                outcome.runs = _in_plan_order(store.runs(keys=keys), specs) \
+                    if outcome.done_before else []
         return outcome
     with ResultStore(db) as store:
         outcome = SuiteRun(suite=suite, db=db, planned=specs, round=round,
@@ -212,8 +213,16 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
                 [s for s in outcome.pending if not s.skip_reason])
         executor = dask.ready() if on_dask else local()
         _execute(store, outcome, executor, progress=progress, done_statuses=statuses)
-        outcome.runs = store.runs(keys=[s.key for s in specs]) if specs else []
+        outcome.runs = (_in_plan_order(store.runs(keys=[s.key for s in specs]), specs)
+                        if specs else [])
     return outcome
+
+
+def _in_plan_order(rows: list[dict[str, Any]], specs: Sequence[RunSpec]
+                   ) -> list[dict[str, Any]]:
+    """The stored ``rows`` in the order of ``specs`` (not the order the runs ended in)."""
+    place = {s.key: i for i, s in enumerate(specs)}
+    return sorted(rows, key=lambda row: place.get(row["key"], len(place)))
 
 
 def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
@@ -233,8 +242,9 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
     since = time.time()
     runnable = [s for s in outcome.pending
                 if not (s.skip_reason or outcome.skip_reasons.get(s.strategy))]
-    clock = clock_for(runnable, store.run_durations({s.model for s in runnable}),
-                      jobs=executor.jobs)
+    history = past_runs(store.run_durations({s.model for s in runnable}))
+    runnable = start_order(runnable, history)  # a first run of each unknown kind early
+    clock = clock_for(runnable, history, jobs=executor.jobs)
 
     def claim(spec: RunSpec) -> bool:
         claimed = claims.claim(spec.key, done_statuses=done_statuses, stored_since=since)
@@ -255,7 +265,8 @@ def _execute(store: ResultStore, outcome: SuiteRun, executor: Executor, *,
     bar.estimate(clock.seconds_left(time.time()))
     claims.start_heartbeat(outcome.suite_id)
     try:
-        remaining = list(outcome.pending)
+        to_start = {s.key for s in runnable}  # the rest are recorded as skipped at once
+        remaining = runnable + [s for s in outcome.pending if s.key not in to_start]
         while remaining:
             _run_claimable(remaining, outcome, executor, claim=claim, save=save)
             remaining = _wait_for_others(store, claims, remaining,

@@ -25,14 +25,15 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                score_shift: Mapping[str, float] | None = None,
                git_commit: str | None = None,
                dataset_meta: Mapping[str, Mapping[str, Any]] | None = None,
-               tasks: Mapping[str, str] | None = None) -> int:
+               tasks: Mapping[str, str] | None = None, shuffle: int | None = None) -> int:
     """Write one suite run; returns the number of runs. ``statuses`` cycles over the runs.
 
     ``round`` stores it as a round of the suite (a night); ``score_shift`` adds a constant
     to the CV and test scores of the named strategies (a regression when negative), or to
     a dataset's (keyed ``"dataset/strategy"``); ``dataset_meta``: meta-features stored with
     each named dataset's runs (``details["dataset_meta"]``), as a worker stores them;
-    ``tasks``: a dataset's task (default classification).
+    ``tasks``: a dataset's task (default classification); ``shuffle`` (a seed) stores the
+    same runs in a random order, as runs that ended in another order than planned.
     """
     shift = dict(score_shift or {})
     rng = np.random.default_rng(seed)
@@ -40,7 +41,7 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                         "criterion": ["gini", "entropy"]}
     config = _suite_config(suite, datasets, model, strategies, seeds, budget_s)
     space = {k: {"type": "categorical", "choices": list(v)} for k, v in params.items()}
-    n = 0
+    results: list[RunResult] = []
     with ResultStore(db) as store:
         suite_id = store.start_suite(name=suite, source=None, config=config,
                                      config_hash="synthetic", n_planned=0, git_commit=git_commit,
@@ -51,18 +52,23 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                 for seed_value in seeds:
                     skill = (0.7 + 0.03 * s_index + 0.02 * d_index + shift.get(strategy, 0.0)
                              + shift.get(f"{dataset}/{strategy}", 0.0))
+                    n = len(results)
                     spec = _spec(suite, dataset, d_index, model, space, strategy, seed_value,
-                                 budget_s, round, (tasks or {}).get(dataset, "classification"))
-                    result = _result(spec, statuses[n % len(statuses)], rng, n, skill=skill,
-                                     trials_per_run=trials_per_run, params=params,
-                                     run_rng=np.random.default_rng([d_index, s_index,
-                                                                    seed_value]),
-                                     meta=(dataset_meta or {}).get(dataset))
-                    store.save_run(result, suite_id=suite_id, git_commit=git_commit,
-                                   package_versions={"python": "3"})
-                    n += 1
+                                 budget_s, round, (tasks or {}).get(dataset, "classification"),
+                                 plan_index=n)
+                    results.append(_result(
+                        spec, statuses[n % len(statuses)], rng, n, skill=skill,
+                        trials_per_run=trials_per_run, params=params,
+                        run_rng=np.random.default_rng([d_index, s_index, seed_value]),
+                        meta=(dataset_meta or {}).get(dataset)))
+        if shuffle is not None:
+            order = np.random.default_rng(shuffle).permutation(len(results))
+            results = [results[i] for i in order]
+        for result in results:
+            store.save_run(result, suite_id=suite_id, git_commit=git_commit,
+                           package_versions={"python": "3"})
         store.finish_suite(suite_id, SuiteStatus.FINISHED)
-    return n
+    return len(results)
 
 
 def _result(spec: RunSpec, status: str, rng: np.random.Generator, n: int, *, skill: float,
@@ -92,12 +98,14 @@ def _result(spec: RunSpec, status: str, rng: np.random.Generator, n: int, *, ski
 
 
 def _spec(suite: str, dataset: str, d_index: int, model: str, space: dict[str, Any],
-          strategy: str, seed: int, budget_s: float, round: str, task: str) -> RunSpec:
+          strategy: str, seed: int, budget_s: float, round: str, task: str, *,
+          plan_index: int) -> RunSpec:
     return RunSpec(suite=suite, dataset=dataset, dataset_options={},
                    fingerprint=f"{d_index:016x}", task=task, model=model,
                    space=space, strategy=strategy, strategy_options={}, seed=seed,
                    metric="accuracy", cv=3, test_size=0.2, n_jobs=1, time_s=budget_s,
-                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None, round=round)
+                   max_trials=None, hard_limit_s=budget_s + 5, memory_mb=None, round=round,
+                   plan_index=plan_index)
 
 
 def _suite_config(suite: str, datasets: Sequence[str], model: str, strategies: Sequence[str],

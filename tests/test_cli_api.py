@@ -68,7 +68,8 @@ def test_show_export_and_dry_run(tour, tmp_path, capsys):
         read = pd.read_csv if fmt == "csv" else pd.read_parquet
         runs, trials = read(out / f"runs.{fmt}"), read(out / f"trials.{fmt}")
         assert len(runs) == 8 and len(trials) == 20
-        assert json.loads(runs.loc[0, "best_params"]) == outcome.runs[0]["best_params"]
+        first = runs.set_index("key").loc[outcome.runs[0]["key"]]  # exported by id
+        assert json.loads(first["best_params"]) == outcome.runs[0]["best_params"]
         assert len(json.loads(trials.loc[0, "cv_scores"])) == 3
 
     capsys.readouterr()

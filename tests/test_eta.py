@@ -3,7 +3,9 @@ and a stored history; no run is executed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,10 @@ from harness.eta import (
     PastRun,
     clock_for,
     expected_s,
+    past_runs,
     seconds_left,
+    start_order,
+    start_positions,
 )
 from harness.records import RunResult, RunSpec
 from harness.store import ResultStore
@@ -114,10 +119,10 @@ def test_the_stored_history_feeds_the_clock(tmp_path):
         rows = store.run_durations(["random_forest", "cnn"])
         assert store.run_durations(["cnn"]) == []
     assert len(rows) == 3 and rows[0]["budget_s"] == 40.0
-    clock = clock_for([_spec(SHORT, 7), _spec(LONG, 7)], rows, jobs=2)
+    clock = clock_for([_spec(SHORT, 7), _spec(LONG, 7)], past_runs(rows), jobs=2)
     # grid: the median of 2 s and 6 s (the failure is left out); keras: its budget
     assert clock.seconds_left(0.0) == pytest.approx(40 + DEFAULT_OVERHEAD_S)
-    clock_one = clock_for([_spec(SHORT, 7), _spec(LONG, 7)], rows, jobs=1)
+    clock_one = clock_for([_spec(SHORT, 7), _spec(LONG, 7)], past_runs(rows), jobs=1)
     assert clock_one.seconds_left(0.0) == pytest.approx(4 + 40 + 2 * DEFAULT_OVERHEAD_S)
 
 
@@ -145,3 +150,86 @@ def test_the_fixed_cost_follows_the_runs_ended_last():
         clock.finished(f"r{i}", 10.0 * i + 2.0 + overhead, status="ok", wall_s=2.0)
     assert clock.overhead_s == pytest.approx(0.5)
     assert clock.seconds_left(70.0) == pytest.approx(2.0 + 0.5)  # the last one, like the rest
+
+
+def _labels(specs):
+    return [f"{s.strategy}/{s.dataset}/{s.seed}" for s in specs]
+
+
+def test_a_first_run_of_each_unknown_kind_starts_early():
+    """On a fresh database every kind of run is unknown: the first run of each (on any
+    dataset) starts before the others, which then follow in plan order."""
+    other = Kind("grid", "random_forest", "wine", 40.0, 8)
+    plan = [_spec(kind, seed) for kind in (SHORT, other, LONG) for seed in (0, 1)]
+    ordered = start_order(plan, [])
+    assert _labels(ordered) == ["grid/iris/0", "keras-random/digits-images/0",
+                                "grid/iris/1", "grid/wine/0", "grid/wine/1",
+                                "keras-random/digits-images/1"]
+    assert sorted(s.key for s in ordered) == sorted(s.key for s in plan)
+    # a kind the store knows keeps its place; another budget or trial cap is another kind
+    assert start_order(plan, [PastRun(LONG, 20.0)]) == plan
+    stored = PastRun(Kind("keras-random", "cnn", "digits-images", 40.0, 4), 20.0)
+    assert start_order(plan, [stored]) == ordered
+    assert start_order(plan, [PastRun(SHORT, 2.0), PastRun(LONG, 20.0)]) == plan
+
+
+def test_the_first_run_of_a_long_kind_teaches_the_estimate_early():
+    """The case of the issue on a fresh database: short runs first, the long kind's runs
+    last. Started in plan order, nothing is known of the long kind until the short runs
+    are over, so the estimate expects each long run to take its whole budget; started in
+    ``start_order``, its first run has ended by then and the others are expected to take
+    as long as it took (20 s of their 40 s)."""
+    plan = ([_spec(SHORT, seed) for seed in range(6)]
+            + [_spec(LONG, seed) for seed in range(4)])
+    took = {"grid": 2.0, "keras-random": 20.0}
+
+    def left_after(order, runs_ended):
+        clock = clock_for(order, [], jobs=1)
+        now = 0.0
+        for spec in order[:runs_ended]:
+            clock.started(spec.key, now)
+            now += took[spec.strategy] + 1.0
+            clock.finished(spec.key, now, status="ok", wall_s=took[spec.strategy])
+        actual = sum(took[s.strategy] + 1.0 for s in order[runs_ended:])
+        return clock.seconds_left(now), actual
+
+    shown, actual = left_after(plan, 6)
+    assert actual == pytest.approx(4 * 21.0) and shown == pytest.approx(4 * 41.0)
+    ordered = start_order(plan, [])
+    shown, actual = left_after(ordered, 6)
+    assert _labels(ordered[:2]) == ["grid/iris/0", "keras-random/digits-images/0"]
+    assert shown == pytest.approx(actual) == pytest.approx(3 * 21.0 + 3.0)
+
+
+def test_the_replay_benchmark_compares_both_orders_on_the_same_durations(tmp_path,
+                                                                          monkeypatch):
+    """``benchmarks/eta_replay.py`` on a stored suite run of 4 short runs, then 2 long ones
+    (one slot): in plan order the long kind is unknown until the end, in start order its
+    first run has taught the estimate by half-way."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    from benchmarks.eta_replay import errors, load, replay
+
+    plan = [_spec(SHORT, seed) for seed in range(4)] + [_spec(LONG, seed) for seed in range(2)]
+    plan = [dataclasses.replace(s, plan_index=i) for i, s in enumerate(plan)]
+    with ResultStore(tmp_path / "r.db") as store:
+        suite_id = store.start_suite(name="eta", source=None, config={"name": "eta"},
+                                     config_hash="eta", n_planned=6, git_commit=None,
+                                     package_versions={}, machine={"jobs": 1})
+        now = 1000.0
+        for spec in plan:
+            wall = 2.0 if spec.strategy == "grid" else 20.0
+            store.save_run(RunResult(spec=spec, status="ok", wall_time_s=wall, started_at=now,
+                                     finished_at=now + wall), suite_id=suite_id,
+                           git_commit=None, package_versions={})
+            now += wall + 1.0  # the next run starts a second after this one's result
+    runs = load(tmp_path / "r.db", "eta")
+    assert [r.took_s for r in runs] == [3.0, 3.0, 3.0, 3.0, 21.0, 20.1]
+    in_plan = replay(runs, [], jobs=1)
+    assert [f[1] for f in in_plan] == [1, 2, 3, 4, 5, 6]
+    assert in_plan[-1][0] == pytest.approx(4 * 3 + 21 + 20.1)
+    ordered = [runs[i] for i in start_positions([r.kind for r in runs], [])]
+    assert [r.kind.strategy for r in ordered] == ["grid", "keras-random", *["grid"] * 3,
+                                                  "keras-random"]
+    plan_errors, start_errors = errors(in_plan), errors(replay(ordered, [], jobs=1))
+    assert plan_errors[1] > 0.5  # 3 s + 2 x 41 s expected where 3 s + 2 x 21 s were left
+    assert abs(start_errors[1]) < 0.1

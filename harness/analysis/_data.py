@@ -114,15 +114,31 @@ def latest_runs(store: ResultStore) -> pd.DataFrame:
             else usable_frame(store.runs_frame(suite="")))
 
 
+def _in_plan_order(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs in their suite's plan order (each run's spec holds its place), not the order
+    they ended in, so that the report's problems and strategies come in the suite's order
+    however the runs were scheduled; runs stored without a place follow, as stored."""
+    if not len(runs):
+        return runs
+    place = [spec.get("plan_index", -1) if isinstance(spec, dict) else -1
+             for spec in runs["spec"]]
+    order = sorted(range(len(runs)), key=lambda i: (place[i] < 0, place[i]))
+    return runs.iloc[order].reset_index(drop=True)
+
+
 def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None) -> SuiteData:
     """The suite's runs in one round (default: the latest) under that round's latest
     configuration (older rounds and configurations left out)."""
     round, suite_runs, runs = _latest(store, suite, round)
+    runs = _in_plan_order(runs)
     trials = usable_frame(store.trials_frame(suite=suite, round=round))
     runs = runs.assign(problem=[problem_label(d, m) for d, m in zip(runs["dataset"],
                                                                      runs["model"],
                                                                      strict=True)])
-    trials = trials[trials["run_id"].isin(runs["id"])].reset_index(drop=True)
+    place = {run_id: i for i, run_id in enumerate(runs["id"])}
+    trials = trials[trials["run_id"].isin(place)]
+    trials = trials.iloc[trials["run_id"].map(place).argsort(kind="stable")].reset_index(
+        drop=True)
     trials = trials.assign(problem=[problem_label(d, m) for d, m in zip(trials["dataset"],
                                                                          trials["model"],
                                                                          strict=True)])
