@@ -51,8 +51,9 @@ SECTIONS = {
              ("harness.report.context", "pareto_svg")],
     "CV-test gap": [("harness.report.context", "overfitting_gaps"),
                     ("harness.report.context", "gap_svg")],
-    "importance": [("harness.report.context", "hyperparameter_importance"),
-                   ("harness.report.context", "importance_svg")],
+    "importance": [("harness.report.context", "_importance_inputs"),
+                   ("harness.report.context", "aside"),  # the surrogates' fits when serial
+                   ("harness.report.context", "_add_importance")],
     "learning curves": [("harness.report.context", "learning_curve_of"),
                         ("harness.report.context", "learning_svg")],
     "regularization": [("harness.report.context", "regularization_summary"),

@@ -31,6 +31,7 @@ _ACTIVE: ContextVar[ChartBatch | None] = ContextVar("harness_chart_batch", defau
 _PLACEHOLDER = "<!--harness-chart-{}-->"  # page text can never hold it: text is escaped
 _PLACEHOLDERS = re.compile(r"<!--harness-chart-(\d+)-->")
 F = TypeVar("F", bound=Callable[..., str])
+T = TypeVar("T")
 
 
 def default_workers() -> int:
@@ -52,6 +53,20 @@ def deferrable(func: F) -> F:
         return func(*args, **kwargs) if batch is None else batch.submit(chart, args, kwargs)
 
     return chart  # type: ignore[return-value]
+
+
+def aside(func: Callable[..., T], *args: Any) -> Future[T]:
+    """``func(*args)`` computed by one of the active batch's worker processes while this one
+    goes on (its Future), or at once where no batch draws in workers. For work that needs
+    large imports this process can do without (scikit-learn, for the importance surrogate):
+    one call, so that one worker imports them."""
+    batch = _ACTIVE.get()
+    if batch is None:
+        done: Future[T] = Future()
+        done.set_result(func(*args))
+        return done
+    assert batch._executor is not None
+    return batch._executor.submit(func, *args)
 
 
 def _in_worker() -> None:
