@@ -16,6 +16,7 @@ once instead.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import re
@@ -76,6 +77,10 @@ def _in_worker() -> None:
     matplotlib.use("Agg", force=True)
     import matplotlib.backends.backend_svg
     import matplotlib.figure  # noqa: F401
+
+    # what is imported now lives as long as the worker: out of the collector's way, so that
+    # the frequent collections while charts are drawn do not walk it (~8% of drawing)
+    gc.freeze()
 
 
 class ChartBatch:
