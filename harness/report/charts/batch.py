@@ -4,8 +4,10 @@ A chart function marked :func:`deferrable` draws at once, as any function, unles
 :class:`ChartBatch` is active: then it hands its drawing to the batch's worker processes
 and returns a placeholder; :meth:`ChartBatch.fill` puts each chart's SVG in place of its
 placeholder in the rendered page. The workers are forked when the batch starts, before the
-store is read, and import matplotlib's drawing code while the report's process reads the
-store and works out the numbers; they are sent only each chart's arguments.
+store is read, with matplotlib's drawing code imported once by the report's process (each
+worker importing it cost more CPU in all, and on two cores the report is bound by its CPU);
+they are sent only each chart's arguments. :func:`aside` hands them other work that needs
+large imports the report's process does without (the importance surrogates' fits).
 
 Matplotlib draws in one thread only, and a report draws dozens of charts, so on two or
 more cores this is the report's largest saving; on one core, without ``fork`` or in a
@@ -70,14 +72,17 @@ def aside(func: Callable[..., T], *args: Any) -> Future[T]:
     return batch._executor.submit(func, *args)
 
 
-def _in_worker() -> None:
-    _ACTIVE.set(None)  # a forked worker inherits the active batch: draw, do not submit
+def _import_drawing() -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.backends.backend_svg
     import matplotlib.figure  # noqa: F401
 
+
+def _in_worker() -> None:
+    _ACTIVE.set(None)  # a forked worker inherits the active batch: draw, do not submit
+    _import_drawing()  # imported before the fork already
     # what is imported now lives as long as the worker: out of the collector's way, so that
     # the frequent collections while charts are drawn do not walk it (~8% of drawing)
     gc.freeze()
@@ -96,6 +101,7 @@ class ChartBatch:
 
     def __enter__(self) -> ChartBatch:
         if self.workers > 0 and threading.active_count() == 1:
+            _import_drawing()  # once, here, rather than in each worker: less CPU in all
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("fork"),
                 initializer=_in_worker)
