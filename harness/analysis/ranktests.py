@@ -1,13 +1,16 @@
 """The rank statistics the report needs, computed as ``scipy.stats`` computes them, without
-importing ``scipy.stats`` (it loads every distribution scipy has: about a third of the
-report's start-up). Only ``scipy.special`` is used; each function names the scipy call whose
-numbers it gives, and tests/test_ranktests.py compares them. Rare cases (non-finite data,
-Mann-Whitney) call scipy itself, imported there.
+importing SciPy (``scipy.stats`` loads every distribution SciPy has: about a third of the
+report's start-up; ``scipy.special`` another tenth of a second). Each function names the
+SciPy call whose numbers it gives (the same, or within 1e-12 where a closed form of the
+distribution replaces SciPy's: integer degrees of freedom), and tests/test_ranktests.py
+compares them. Rare cases (non-finite data, other degrees of freedom, Mann-Whitney) call
+SciPy itself, imported there.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -42,11 +45,55 @@ def _ranks_and_ties(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranks, ties
 
 
-def t_ppf(q: float, df: float) -> float:
-    """``scipy.stats.t.ppf(q, df)`` (Student's t quantile)."""
-    from scipy.special import stdtrit
+def _ndtr(x: float) -> float:
+    """The standard normal CDF (``scipy.special.ndtr``)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
-    return float(stdtrit(df, q))
+
+#: Past this many degrees of freedom, or for fractional ones, SciPy computes them.
+CLOSED_FORM_MAX_DF = 1000
+
+
+def _t_within(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with integer ``df`` (Abramowitz and Stegun 26.7.3-4)."""
+    theta = math.atan(t / math.sqrt(df))
+    c2, total, term = math.cos(theta) ** 2, 1.0, 1.0
+    if df % 2:
+        if df == 1:
+            return 2 * theta / math.pi
+        for k in range(1, (df - 3) // 2 + 1):
+            term *= c2 * (2 * k) / (2 * k + 1)
+            total += term
+        return 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
+    for k in range(1, (df - 2) // 2 + 1):
+        term *= c2 * (2 * k - 1) / (2 * k)
+        total += term
+    return math.sin(theta) * total
+
+
+def t_ppf(q: float, df: float) -> float:
+    """``scipy.stats.t.ppf(q, df)`` (Student's t quantile), for 0.5 < q < 1 and integer
+    ``df`` by bisection on the closed-form CDF."""
+    if not (0.5 < q < 1 and float(df).is_integer() and 1 <= df <= CLOSED_FORM_MAX_DF):
+        from scipy.special import stdtrit
+
+        return float(stdtrit(df, q))
+    return _bisect(lambda t: _t_within(t, int(df)), 2 * q - 1)
+
+
+def _bisect(increasing: Callable[[float], float], level: float) -> float:
+    """The x >= 0 where ``increasing(x)`` reaches ``level``, to the last bit."""
+    low, high = 0.0, 1.0
+    while increasing(high) < level:
+        low, high = high, high * 2
+    while True:
+        middle = (low + high) / 2
+        if middle in (low, high):
+            return middle
+        if increasing(middle) < level:
+            low = middle
+        else:
+            high = middle
 
 
 #: Up to this many pairs, scipy's Wilcoxon test of pairs with ties or zeros is an exact
@@ -83,9 +130,7 @@ def wilcoxon_pratt(diff: object) -> tuple[float, float]:
     if zeros:
         ties[0] = 0.0  # the zeros' tie group (they rank lowest) is not a tie correction
     se = math.sqrt((var - float(np.sum(ties**3 - ties)) / 2) / 24)
-    from scipy.special import ndtr
-
-    return statistic, float(2 * ndtr(-abs((r_plus - mean) / se)))
+    return statistic, 2 * _ndtr(-abs((r_plus - mean) / se))
 
 
 def _signed_rank_distribution(n: int) -> np.ndarray:
@@ -131,31 +176,52 @@ def _sign_flip_p(d: np.ndarray, ranks: np.ndarray, r_plus: float) -> float:
     return float(min(max(min(less, greater) * 2, 0.0), 1.0))
 
 
+def _chi2_sf(x: float, df: int) -> float:
+    """P(X > x) for chi-squared with integer ``df`` (``scipy.special.chdtrc``): the
+    Poisson sum for even ``df``, the normal tail and its half-integer sum for odd."""
+    if x <= 0:
+        return 1.0 if x == 0 else math.nan  # as chdtrc: NaN below 0 (a rounding's -1e-15)
+    if not x < 1400 or df > CLOSED_FORM_MAX_DF:  # beyond: exp(-x/2) underflows; NaN
+        from scipy.special import chdtrc
+
+        return float(chdtrc(df, x))
+    half = x / 2
+    if df % 2 == 0:
+        term = total = 1.0
+        for i in range(1, df // 2):
+            term *= half / i
+            total += term
+        return math.exp(-half) * total
+    term = math.sqrt(half) / (math.sqrt(math.pi) / 2)  # (x/2)^(1/2) / Gamma(3/2)
+    total = term if df > 1 else 0.0
+    for i in range(1, (df - 1) // 2):
+        term *= half / (i + 0.5)
+        total += term
+    return math.erfc(math.sqrt(half)) + math.exp(-half) * total
+
+
 def friedman_p(values: np.ndarray) -> float:
     """p of ``scipy.stats.friedmanchisquare(*values.T)`` (rows: blocks, columns: the k >= 3
     treatments; ties corrected; chi-squared with k - 1 degrees of freedom)."""
-    from scipy.special import chdtrc
-
     n, k = values.shape
     ranks, ties = _ranks_and_ties(np.asarray(values, dtype=float))
     c = 1 - np.sum(ties * (ties * ties - 1), axis=(0, -1)) / (k * (k * k - 1) * n)
     ssbn = np.sum(np.sum(ranks, axis=0) ** 2, axis=-1)
     statistic = (12.0 / (k * n * (k + 1)) * ssbn - 3 * n * (k + 1)) / c
-    return float(chdtrc(k - 1, statistic))
+    return _chi2_sf(float(statistic), k - 1)
 
 
 def _range_cdf(q: float, k: int) -> float:
     """P(range of k standard normals <= q) = k * integral phi(z) (Phi(z+q) - Phi(z))^(k-1)
     dz, by Gauss-Legendre quadrature over the normal's +-12 (exact to ~1e-15)."""
-    from scipy.special import ndtr
-
     nodes, weights = _legendre()
     z = nodes * 12.0
     phi = np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-    inner = np.clip(ndtr(z + q) - ndtr(z), 0.0, 1.0)
+    inner = np.clip(_NDTR(z + q).astype(float) - _NDTR(z).astype(float), 0.0, 1.0)
     return float(min(max(12.0 * k * np.sum(weights * phi * inner ** (k - 1)), 0.0), 1.0))
 
 
+_NDTR = np.frompyfunc(_ndtr, 1, 1)
 _LEGENDRE: list[tuple[np.ndarray, np.ndarray]] = []
 
 
@@ -169,15 +235,4 @@ def nemenyi_q(p: float, k: int) -> float:
     """``scipy.stats.studentized_range.ppf(p, k, np.inf)``: the p-quantile of the range of
     k independent standard normals (scipy integrates to ~1e-11 and solves to 1e-14; this
     agrees with it to about 1e-10), found by bisection."""
-    low, high = 0.0, 1.0
-    while _range_cdf(high, k) < p:
-        low, high = high, high * 2
-    for _ in range(200):
-        middle = (low + high) / 2
-        if middle in (low, high):
-            break
-        if _range_cdf(middle, k) < p:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2
+    return _bisect(lambda q: _range_cdf(q, k), p)
