@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: What fitting the surrogate imports (a report's chart worker imports it ahead).
+SURROGATE_IMPORTS = ("sklearn.ensemble", "sklearn.inspection", "sklearn.metrics")
 MIN_TRIALS = 10
 MAX_TRIALS = 600  # a random subset above this keeps the report fast
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
