@@ -7,14 +7,20 @@ harness/synthetic_results.py). Times ``write_report`` end to end in a fresh proc
 this measures reading the store, analysis and rendering: no model of a problem is fitted.
 
     python benchmarks/report_render.py [--repeats 3] [--json out.json] [--rounds 30]
-                                       [--shape smoke]
+                                       [--shape smoke] [--reference]
 
 Each repeat writes the report twice, alternately: with its charts drawn in the report's own
 process, then by worker processes (one per core, at most 4, as ``harness report`` does;
-see harness/report/charts/batch.py). The first prints where the time went, per report
+see harness/report/charts/batch.py). Each prints where the time went, per report
 section (seconds and share of the total; the sections add up to it, "other" is the rest),
-from timers wrapped around the functions that build each section; the summary gives both
-medians and their ratio, measured in the same run, and the machine's load.
+from timers wrapped around the functions that build each section, with the CPU seconds the
+report's process spent in each; the summary gives both medians and their ratio, measured in
+the same run, and the machine's load.
+
+``--reference`` also times, in each repeat, fixed workloads in fresh processes (``import
+sklearn``, a pure-Python loop, a NumPy loop) and prints the report's time beside theirs: an
+absolute figure from a slower or busier host can then be read as "X s here, on a host where
+import sklearn takes Y s".
 
 ``--rounds N`` stores N - 1 earlier rounds of the same suite first (2 trials per run: the
 history section reads runs, not trials), so the report also draws its History section.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,7 +40,8 @@ import time
 from pathlib import Path
 
 #: Report section -> the functions (module, name) whose time is charged to it. The names
-#: are patched where the report looks them up, so every call is timed once.
+#: are patched where the report looks them up, so every call is timed once; a name the
+#: code under test lacks is skipped (so that older code can be measured alike).
 SECTIONS = {
     "read store": [("harness.analysis", "load_suite_data")],
     "verdict": [("harness.report.context", "suite_verdict")],
@@ -51,7 +59,11 @@ SECTIONS = {
              ("harness.report.context", "pareto_svg")],
     "CV-test gap": [("harness.report.context", "overfitting_gaps"),
                     ("harness.report.context", "gap_svg")],
-    "importance": [("harness.report.context", "hyperparameter_importance"),
+    "importance": [("harness.report.context", "_importance_inputs"),
+                   ("harness.report.context", "aside"),  # the surrogates' fits when serial
+                   ("harness.report.context", "_add_importance"),
+                   # where the report fitted them in its own process (before 2026-11-30)
+                   ("harness.report.context", "hyperparameter_importance"),
                    ("harness.report.context", "importance_svg")],
     "learning curves": [("harness.report.context", "learning_curve_of"),
                         ("harness.report.context", "learning_svg")],
@@ -69,16 +81,21 @@ import sys, time, json, importlib, resource
 from pathlib import Path
 started = time.perf_counter()
 from harness.report import write_report
-imported = time.perf_counter() - started
-spent = {}
+imported = (time.perf_counter() - started, time.process_time())
+spent, running = {}, set()
 
 def timed(section, func):
     def wrapper(*args, **kwargs):
-        t0 = time.perf_counter()
+        if section in running:  # called inside another of its functions: counted there
+            return func(*args, **kwargs)
+        running.add(section)
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return func(*args, **kwargs)
         finally:
-            spent[section] = spent.get(section, 0.0) + time.perf_counter() - t0
+            running.discard(section)
+            wall, cpu = spent.get(section, (0.0, 0.0))
+            spent[section] = (wall + time.perf_counter() - t0, cpu + time.process_time() - c0)
     return wrapper
 
 for section, names in json.loads(sys.argv[3]).items():
@@ -87,7 +104,8 @@ for section, names in json.loads(sys.argv[3]).items():
         *path, name = name.split(".")
         for part in path:
             owner = getattr(owner, part)
-        setattr(owner, name, timed(section, getattr(owner, name)))
+        if hasattr(owner, name):  # names of older or newer code are skipped
+            setattr(owner, name, timed(section, getattr(owner, name)))
 workers = None if sys.argv[4] == "auto" else int(sys.argv[4])
 path = write_report(db=Path(sys.argv[1]), suite="bench", out_dir=Path(sys.argv[2]),
                     chart_workers=workers)
@@ -109,11 +127,14 @@ def render_once(db: Path, out: Path, workers: str) -> dict:
 
 
 def breakdown(result: dict) -> str:
-    """The sections' seconds and shares of the total, largest first, then the rest."""
-    total, sections = result["total"], {k: v for k, v in result["sections"].items() if v}
-    sections["other (store, file, glue)"] = total - sum(sections.values())
-    return "\n".join(f"  {name:42s} {seconds:6.2f} s {seconds / total:6.1%}"
-                     for name, seconds in sorted(sections.items(), key=lambda kv: -kv[1]))
+    """The sections' seconds and shares of the total, largest first, then the rest, each
+    with the CPU seconds the report's process spent in it."""
+    total, sections = result["total"], {k: v for k, v in result["sections"].items() if v[0]}
+    sections["other (store, file, glue)"] = (
+        total - sum(wall for wall, _ in sections.values()),
+        result["cpu"] - sum(cpu for _, cpu in sections.values()))
+    return "\n".join(f"  {name:42s} {wall:6.2f} s {wall / total:6.1%}  CPU {cpu:5.2f} s"
+                      for name, (wall, cpu) in sorted(sections.items(), key=lambda kv: -kv[1][0]))
 
 
 #: Stores to report on: 100 runs of 200 trials, or the shape of the smoke suite (5 problems,
@@ -144,6 +165,83 @@ def fill(db: Path, rounds: int, shape_name: str) -> tuple[int, int]:
     return runs, runs * trials
 
 
+#: The reference workloads (``--reference``), each in a fresh process: what a slower or
+#: busier host does to them, it does about as much to the report, so the report's time
+#: can be read against theirs.
+REFERENCE = {
+    "import sklearn": "import sklearn",
+    "python loop": "sum(i * i for i in range(3_000_000))",
+    "numpy": ("import numpy as np\n"
+              "a = np.random.default_rng(0).random(2_000_000)\n"
+              "for _ in range(5): np.sort(a); np.cumsum(a)"),
+}
+
+
+def reference_once() -> dict[str, dict[str, float]]:
+    """Each reference workload's wall and CPU seconds in a fresh, single-threaded process
+    (interpreter start-up included)."""
+    out = {}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    for name, code in REFERENCE.items():
+        before = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        out[name] = {"wall": time.perf_counter() - started,
+                     "cpu": sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]) - before}
+    return out
+
+
+def _medians(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    return {name: {k: statistics.median(r[name][k] for r in runs) for k in ("wall", "cpu")}
+            for name in runs[0]} if runs else {}
+
+
+def _sections(result: dict) -> dict[str, dict[str, float]]:
+    return {k: {"wall": round(wall, 3), "cpu": round(cpu, 3)}
+            for k, (wall, cpu) in result["sections"].items()}
+
+
+def _median_run(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda r: r["total"])[len(runs) // 2]
+
+
+def summary(args: argparse.Namespace, results: dict[str, list[dict]],
+            references: list[dict[str, dict[str, float]]], workers: int, runs: int,
+            trials: int) -> dict:
+    """The figures of the run: medians, the sections of the median repeats, the
+    references' medians."""
+    median = {mode: statistics.median(r["total"] for r in rs) for mode, rs in results.items()}
+    figures = {"shape": args.shape, "runs": runs, "trials": trials, "rounds": args.rounds,
+               "chart_workers": workers, "render_s_median": median["auto"],
+               "render_s_min": min(r["total"] for r in results["auto"]),
+               "serial_s_median": median["serial"],
+               "serial_over_parallel": median["serial"] / median["auto"],
+               "cpu_s_median": statistics.median(r["cpu"] + r["cpu_workers"]
+                                                 for r in results["auto"]),
+               "html_mb": results["auto"][-1]["size"] / 1e6, "target_s": 2.0,
+               "target_mb": 3.0, "load_1min": os.getloadavg()[0],
+               "sections_serial_median_repeat": _sections(_median_run(results["serial"])),
+               "sections_workers_median_repeat": _sections(_median_run(results["auto"])),
+               "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+    if references:
+        reference = _medians(references)
+        figures["reference_s_median"] = reference
+        figures["render_over_import_sklearn"] = (median["auto"]
+                                                 / reference["import sklearn"]["wall"])
+    return figures
+
+
+def reference_line(figures: dict) -> str:
+    """The report's time beside the reference workloads', one sentence."""
+    reference = figures["reference_s_median"]
+    return (f"report {figures['render_s_median']:.2f} s with {figures['chart_workers']} chart "
+            f"workers ({figures['serial_s_median']:.2f} s in one process) on a host where, in "
+            f"the same run, `import sklearn` takes {reference['import sklearn']['wall']:.2f} s,"
+            f" the Python loop {reference['python loop']['wall']:.2f} s and the NumPy "
+            f"workload {reference['numpy']['wall']:.2f} s (medians; report / import sklearn "
+            f"{figures['render_over_import_sklearn']:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -152,11 +250,15 @@ def main() -> None:
                         help="bench: 100 runs of 200 trials; smoke: the smoke suite's shape")
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds stored (the history section needs at least 2)")
+    parser.add_argument("--reference", action="store_true",
+                        help="also time fixed reference workloads (import sklearn, a Python "
+                             "loop, NumPy) in each repeat, to read the report's time against")
     args = parser.parse_args()
     from harness.report.charts.batch import default_workers
 
     workers = default_workers()
     results: dict[str, list[dict]] = {"serial": [], "auto": []}
+    references: list[dict[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         runs, trials = fill(db, args.rounds, args.shape)
@@ -170,21 +272,16 @@ def main() -> None:
                       f"{result['cpu_workers']:.2f} s in its workers), "
                       f"{result['size'] / 1e6:.2f} MB, load {os.getloadavg()[0]:.1f}",
                       flush=True)
-                if mode == "serial":
-                    print(breakdown(result), flush=True)
-    median = {mode: statistics.median(r["total"] for r in rs) for mode, rs in results.items()}
-    serial = sorted(results["serial"], key=lambda r: r["total"])[len(results["serial"]) // 2]
-    figures = {"shape": args.shape, "runs": runs, "trials": trials, "rounds": args.rounds,
-               "chart_workers": workers, "render_s_median": median["auto"],
-               "render_s_min": min(r["total"] for r in results["auto"]),
-               "serial_s_median": median["serial"],
-               "serial_over_parallel": median["serial"] / median["auto"],
-               "html_mb": results["auto"][-1]["size"] / 1e6, "target_s": 2.0,
-               "target_mb": 3.0, "load_1min": os.getloadavg()[0],
-               "sections_s_serial_median_repeat": {k: round(v, 3)
-                                                   for k, v in serial["sections"].items()},
-               "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+                print(breakdown(result), flush=True)
+            if args.reference:
+                references.append(reference_once())
+                print("  reference: " + ", ".join(
+                    f"{name} {r['wall']:.2f} s (CPU {r['cpu']:.2f})"
+                    for name, r in references[-1].items()), flush=True)
+    figures = summary(args, results, references, workers, runs, trials)
     print(json.dumps(figures, indent=2))
+    if references:
+        print(reference_line(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

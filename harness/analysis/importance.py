@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: What fitting the surrogate imports (a report's chart worker imports it ahead).
+SURROGATE_IMPORTS = ("sklearn.ensemble", "sklearn.inspection", "sklearn.metrics")
 MIN_TRIALS = 10
 MAX_TRIALS = 600  # a random subset above this keeps the report fast
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -74,18 +76,41 @@ def permutation_importance(model: Any, X: np.ndarray, y: np.ndarray, *, repeats:
     return drops.mean(axis=1), drops.std(axis=1)
 
 
-def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],
-                              top: int = 2, seed: int = 0) -> Importance:
-    """Importance of each hyperparameter of ``space`` on ``problem`` from all the scored
-    trials over that space (trials of strategies with their own pipelines are left out)."""
-    from sklearn.ensemble import RandomForestRegressor
-    from sklearn.inspection import partial_dependence
-
-    subset = trials[(trials["problem"] == problem) & trials["mean_cv_score"].notna()]
+def importance_inputs(trials: pd.DataFrame, problem: str, *, space: set[str],
+                      seed: int = 0) -> pd.DataFrame:
+    """The trials whose hyperparameters the surrogate learns from: the scored trials of
+    ``problem`` over ``space`` (trials of strategies with their own pipelines are left out),
+    a random subset of :data:`MAX_TRIALS` above that many; columns params and
+    mean_cv_score."""
+    subset = trials.loc[(trials["problem"] == problem) & trials["mean_cv_score"].notna(),
+                        ["params", "mean_cv_score"]]
     subset = subset[subset["params"].map(lambda p: isinstance(p, dict) and len(p) > 0
                                          and set(p) <= space)]
     if len(subset) > MAX_TRIALS:
         subset = subset.sample(MAX_TRIALS, random_state=seed)
+    return subset
+
+
+def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],
+                              top: int = 2, seed: int = 0) -> Importance:
+    """Importance of each hyperparameter of ``space`` on ``problem`` from all the scored
+    trials over that space (trials of strategies with their own pipelines are left out)."""
+    return fitted_importance(importance_inputs(trials, problem, space=space, seed=seed),
+                             problem, top=top, seed=seed)
+
+
+def importances_of(inputs: list[tuple[str, pd.DataFrame]], *, top: int = 2,
+                   seed: int = 0) -> list[Importance]:
+    """:func:`fitted_importance` of each (problem, :func:`importance_inputs`) pair: one call,
+    so that one process imports scikit-learn for all of them."""
+    return [fitted_importance(subset, problem, top=top, seed=seed)
+            for problem, subset in inputs]
+
+
+def fitted_importance(subset: pd.DataFrame, problem: str, *, top: int = 2,
+                      seed: int = 0) -> Importance:
+    """The surrogate fitted on ``subset`` (:func:`importance_inputs`), its permutation
+    importance and partial dependence on the ``top`` hyperparameters."""
     if len(subset) < MIN_TRIALS:
         return Importance(problem, len(subset), [], [], None,
                           f"{len(subset)} scored trial(s) with hyperparameters; at least "
@@ -95,6 +120,9 @@ def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[
     if not varying:
         return Importance(problem, len(subset), [], [], None,
                           "no hyperparameter varied across the trials")
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.inspection import partial_dependence
+
     X = X[varying].to_numpy(float)
     y = subset["mean_cv_score"].to_numpy(float)
     model = RandomForestRegressor(n_estimators=30, min_samples_leaf=2, random_state=seed,

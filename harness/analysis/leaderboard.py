@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from harness.analysis.ranktests import t_ppf
 from harness.records import RunStatus
 
 #: Columns where higher is better (True) or lower is better (False), for marking the best.
@@ -42,15 +43,13 @@ class LeaderboardRow:
 
 def estimate(values: pd.Series | np.ndarray | list[float]) -> Estimate:
     """Mean ± 95% CI (t distribution; None with one value) and median of the finite values."""
-    from scipy.stats import t
-
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
     if arr.size == 0:
         return Estimate(None, None, None, 0)
     ci = None
     if arr.size > 1:
-        ci = float(t.ppf(0.975, arr.size - 1) * arr.std(ddof=1) / math.sqrt(arr.size))
+        ci = float(t_ppf(0.975, arr.size - 1) * arr.std(ddof=1) / math.sqrt(arr.size))
     return Estimate(float(arr.mean()), ci, float(np.median(arr)), int(arr.size))
 
 

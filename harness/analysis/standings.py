@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from harness.analysis.contenders import FAILED, SCORED, UNMEASURED, level_text
+from harness.analysis.ranktests import rankdata
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def _ranked(base: dict, table: pd.DataFrame, blocks: dict[str, list[int]],
             values[p, s] = [value for _, _, value in block]
             # failures rank last (tied among themselves), whatever their imputed value
             ranks[p, s] = rankdata([np.inf if outcome == FAILED else -score
-                                    for outcome, score, _ in block], method="average")
+                                    for outcome, score, _ in block])
     per_problem = np.nanmean(ranks, axis=1)  # problems x contenders
     means = per_problem.mean(axis=0)
     order = sorted(candidates, key=lambda c: (round(float(means[index[c]]), 9), c))

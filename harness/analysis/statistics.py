@@ -11,7 +11,9 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from harness.analysis.ranktests import friedman_p as friedman_p_of
+from harness.analysis.ranktests import nemenyi_q, rankdata, wilcoxon_pratt
 
 __all__ = [
     "CriticalDifference",
@@ -88,34 +90,6 @@ def _finite(value: float, default: float) -> float:
     return value if math.isfinite(value) else default
 
 
-#: Up to this many pairs, scipy's Wilcoxon test of pairs with ties or zeros is an exact
-#: permutation test over all 2**n sign flips (``scipy.stats.wilcoxon``, method "auto").
-EXACT_PERMUTATION_MAX = 13
-
-
-def wilcoxon_pratt(diff: np.ndarray) -> tuple[float, float]:
-    """(statistic, two-sided p) of ``scipy.stats.wilcoxon(diff, zero_method="pratt")``, the
-    same numbers. Where scipy runs its exact permutation test (ties or zeros among at most
-    13 pairs) it computes the statistic of one sign flip at a time (about a millisecond
-    each, 2**n of them); here all flips are ranked at once."""
-    d = np.asarray(diff, dtype=float)
-    plain = len(np.unique(np.abs(d))) == len(d) and not np.any(d == 0)
-    if plain or len(d) > EXACT_PERMUTATION_MAX or not np.all(np.isfinite(d)):
-        result = stats.wilcoxon(d, zero_method="pratt", alternative="two-sided")
-        return float(result.statistic), float(result.pvalue)
-    ranks = stats.rankdata(np.abs(d))
-    statistic = min(float(np.sum(ranks[d > 0])), float(np.sum(ranks[d < 0])))
-    p = stats.permutation_test((d,), _rank_sum_positive, vectorized=True,
-                               permutation_type="samples", alternative="two-sided",
-                               axis=-1).pvalue
-    return statistic, float(p)
-
-
-def _rank_sum_positive(d: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Wilcoxon's R+ of each row (ranks of |d| with zeros ranked, as Pratt does)."""
-    return np.sum((d > 0) * stats.rankdata(np.abs(d), axis=axis), axis=axis)
-
-
 NOT_COMPARED = "not compared"
 
 
@@ -142,6 +116,8 @@ def _test_pair(
         return NOT_COMPARED, 0, math.nan, math.nan, math.nan
     x = a[a.index.get_level_values("problem").isin(shared)].to_numpy()
     y = b[b.index.get_level_values("problem").isin(shared)].to_numpy()
+    from scipy import stats  # seldom: only where fewer than 2 (problem, seed) pairs
+
     result = stats.mannwhitneyu(x, y, alternative="two-sided")
     return ("mann-whitney", len(x) + len(y), _finite(result.statistic, 0.0),
             _finite(result.pvalue, 1.0), float(np.median(x) - np.median(y)))
@@ -250,10 +226,10 @@ def critical_difference(table: pd.DataFrame, *, alpha: float = 0.05,
     if ranked:
         per_problem, values = values, -values
     else:
-        per_problem = stats.rankdata(-values, axis=1, method="average")
+        per_problem = rankdata(-values, axis=1)
     names = [str(column) for column in data.columns]
     ranks = {name: float(rank) for name, rank in zip(names, per_problem.mean(axis=0), strict=True)}
-    q_alpha = float(stats.studentized_range.ppf(1 - alpha, k, np.inf)) / math.sqrt(2)
+    q_alpha = nemenyi_q(1 - alpha, k) / math.sqrt(2)
     cd = q_alpha * math.sqrt(k * (k + 1) / (6 * n))
     friedman_p = math.nan
     if k >= 3:
@@ -262,6 +238,6 @@ def critical_difference(table: pd.DataFrame, *, alpha: float = 0.05,
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                friedman_p = float(stats.friedmanchisquare(*values.T).pvalue)
+                friedman_p = friedman_p_of(values)
     return CriticalDifference(ranks=ranks, cd=cd, n_problems=n, alpha=alpha,
                               friedman_p=friedman_p, cliques=_cliques(ranks, cd))

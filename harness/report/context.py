@@ -3,6 +3,7 @@ data (text, sort keys, marks) and inline SVG charts. Templates only lay it out."
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,6 @@ from harness.analysis import (
     anytime_curves,
     cost_points,
     detail_means,
-    hyperparameter_importance,
     leaderboard,
     learning_curve_of,
     overfitting_gaps,
@@ -22,6 +22,7 @@ from harness.analysis import (
 )
 from harness.analysis.design import initial_design_warnings
 from harness.analysis.history import History
+from harness.analysis.importance import Importance, importance_inputs, importances_of
 from harness.analysis.leaderboard import Estimate
 from harness.analysis.preparation import preparation_rows
 from harness.plain import utc_minute
@@ -29,6 +30,7 @@ from harness.records import UNSUCCESSFUL_STATUSES
 from harness.report.cells import cell as _cell
 from harness.report.cells import num as _num
 from harness.report.charts._svg import color_for
+from harness.report.charts.batch import aside
 from harness.report.charts.history import history_svg
 from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
@@ -117,9 +119,6 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
     has_curves = any(any(v is not None for v in c.median) for c in curves.curves)
     scores = test_scores_by_strategy(runs, problem)
     points = cost_points(runs, problem)
-    spaces = runs.loc[runs["problem"] == problem, "spec"].map(lambda s: set(s.get("space") or {}))
-    importance = hyperparameter_importance(data.trials, problem,
-                                           space=set().union(*spaces) if len(spaces) else set())
     curve = None if learning is None else learning_curve_of(runs, problem, learning)
     regularization = regularization_summary(data.trials, problem)
     return {
@@ -147,16 +146,40 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
         "cost": [{"strategy": p.strategy, "wall": _num(p.wall_s, 2),
                   "score": _num(p.test_score), "per_s": _num(p.trials_per_s, 2),
                   "pareto": p.pareto} for p in points],
+        "learning_svg": learning_svg(curve) if curve and curve.sizes else None,
+        "learning_note": LEARNING_HIDDEN if curve is None else (curve.note or ""),
+        "learning_of": (f"{curve.strategy}: {curve.params or 'defaults'}"
+                        if curve and curve.sizes else ""),
+    }
+
+
+def _importance_inputs(data: SuiteData) -> list[tuple[str, pd.DataFrame]]:
+    """Per problem, the trials its importance surrogate is fitted on (over the union of
+    the search spaces its runs declared)."""
+    runs, inputs = data.runs, []
+    for problem in data.problems:
+        spaces = runs.loc[runs["problem"] == problem, "spec"].map(
+            lambda s: set(s.get("space") or {}))
+        space = set().union(*spaces) if len(spaces) else set()
+        inputs.append((problem, importance_inputs(data.trials, problem, space=space)))
+    return inputs
+
+
+def _add_importance(problems: list[dict[str, Any]], pending: Future[list[Importance]]) -> None:
+    """Each problem's importance section, once its surrogate is fitted."""
+    for problem, importance in zip(problems, pending.result(), strict=True):
+        problem.update(_importance(importance))
+
+
+def _importance(importance: Importance) -> dict[str, Any]:
+    """One problem's importance section."""
+    return {
         "importance_svg": importance_svg(importance) if importance.importances else None,
         "importance_note": importance.note,
         "importance": [{"name": n, "mean": _num(m), "std": _num(s)}
                        for n, m, s in importance.importances],
         "surrogate_r2": _num(importance.surrogate_r2, 3),
         "importance_trials": importance.n_trials,
-        "learning_svg": learning_svg(curve) if curve and curve.sizes else None,
-        "learning_note": LEARNING_HIDDEN if curve is None else (curve.note or ""),
-        "learning_of": (f"{curve.strategy}: {curve.params or 'defaults'}"
-                        if curve and curve.sizes else ""),
     }
 
 
@@ -198,11 +221,14 @@ def build_context(data: SuiteData, *, learning_curves: bool = True,
     leaves them out; ``nearest``: the "Data like yours" sections
     (``report.nearest_context``)."""
     colors = color_for(data.strategies)
+    # the surrogates are fitted in a chart worker (see charts.batch.aside) meanwhile
+    pending = aside(importances_of, _importance_inputs(data))
     verdict = suite_verdict(data.runs) if len(data.runs) else None
     datasets = dict(zip(data.runs["problem"], data.runs["dataset"], strict=True))
     problems = [_problem(data, p, colors, learning=None if not learning_curves else
                          named(verdict, datasets[p]) if verdict else [])
                 for p in data.problems]
+    _add_importance(problems, pending)
     gaps = overfitting_gaps(data.runs) if len(data.runs) else []
     return {
         "header": _header(data),

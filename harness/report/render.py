@@ -62,6 +62,7 @@ def _page(db: Path, suite: str | None, out_dir: Path, learning_curves: bool,
     """
     from harness.analysis import load_suite_data
     from harness.analysis.history import round_history
+    from harness.analysis.importance import SURROGATE_IMPORTS
     from harness.report.charts._svg import unique_svg_ids
     from harness.report.charts.batch import ChartBatch
     from harness.report.context import build_context
@@ -69,7 +70,8 @@ def _page(db: Path, suite: str | None, out_dir: Path, learning_curves: bool,
 
     gc.freeze()  # before the chart workers are forked, too: fewer pages copied into them
     try:
-        with ChartBatch(chart_workers) as charts:  # its workers start while the store is read
+        # its workers start while the store is read, one importing the surrogates' code
+        with ChartBatch(chart_workers, aside_imports=SURROGATE_IMPORTS) as charts:
             with ResultStore(db, create=False) as store:
                 name = store.suite_name(suite)
                 data = load_suite_data(store, name)

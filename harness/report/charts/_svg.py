@@ -12,6 +12,7 @@ import io
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -44,12 +45,29 @@ PLAIN_TEXT_RC = {"text.parse_math": False, "text.usetex": False,
 
 def plain_text(fig: Any) -> None:
     """Turn math parsing and LaTeX off on every text the figure holds now (labels, titles,
-    legends, annotations, tick labels)."""
-    from matplotlib.text import Text
-
-    for text in fig.findobj(Text):
+    legends, annotations, tick labels). Ticks not made yet are made while the figure is
+    drawn, under :data:`PLAIN_TEXT_RC` (``findobj`` would make them now, at a tenth of a
+    chart's drawing time)."""
+    for text in _texts(fig):
         text.set_parse_math(False)
         text.set_usetex(False)
+
+
+def _texts(artist: Any) -> Iterator[Any]:
+    """Every ``Text`` under ``artist``, without making an axis's ticks."""
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    if isinstance(artist, Text):
+        yield artist
+    if isinstance(artist, Axis):
+        made = vars(artist)  # the tick lists are made on first access
+        children = [artist.label, artist.offsetText, *made.get("majorTicks", ()),
+                    *made.get("minorTicks", ())]
+    else:
+        children = artist.get_children()
+    for child in children:
+        yield from _texts(child)
 
 
 def figure_to_svg(fig: Any, *, pad_inches: float = 0.08) -> str:
