@@ -88,7 +88,7 @@ class ForkServerPlugin(WorkerPlugin):
         self.importing: threading.Thread | None = None
 
     def setup(self, worker: Any) -> None:
-        self.importing = threading.Thread(target=_import_data_modules, name="harness-warm-up",
+        self.importing = threading.Thread(target=import_data_modules, name="harness-warm-up",
                                           daemon=True)
         self.importing.start()
         env = {k: v for k, v in pinned_env(1).items() if k not in THREAD_ENV_VARS}
@@ -105,7 +105,7 @@ class ForkServerPlugin(WorkerPlugin):
             self.forkserver = None
 
 
-def _import_data_modules() -> None:
+def import_data_modules() -> None:
     """What :func:`prepare_data` imports (a shipped dataset is read by scikit-learn)."""
     with contextlib.suppress(Exception):  # the run will import them and say what failed
         import sklearn.datasets  # noqa: F401
