@@ -49,8 +49,8 @@ def _add_run(sub: Any) -> None:
                           "copy of the harness (slower start, for debugging)")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run each run as a task on a Dask cluster: tcp://HOST:PORT of a "
-                          "running `dask scheduler`, or local:N for N worker processes on "
-                          "this machine (overrides the suite's executor)")
+                          "running `dask scheduler`, or local:N for a cluster of N workers "
+                          "in this process (overrides the suite's executor)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     _report_args(run, learning_help="do not compute the learning curve of each run's best "

@@ -1,6 +1,8 @@
-"""Runs as tasks on a Dask cluster (a LocalCluster of worker processes on this machine)."""
+"""Runs as tasks on a Dask cluster: ``local:N`` (workers in the harness process), or a
+cluster of worker processes the test starts itself, as a real one would be."""
 
 import dataclasses
+import logging
 import os
 import signal
 import sqlite3
@@ -13,6 +15,7 @@ import dask
 import psutil
 import pytest
 from conftest import default_sigint, process_alive, run_cli, stored_run_count
+from distributed import LocalCluster
 
 from harness.api import load_results, run_suite
 from harness.config import load_suite
@@ -78,7 +81,8 @@ def test_local_cluster_gives_the_same_runs_as_the_local_executor(write_suite, tm
 def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite, tmp_path,
                                                                     allowed_failures):
     """Dask reschedules a lost task itself (allowed-failures 3, its default), or reports
-    KilledWorker at once (0) and the harness resubmits it: either way, one retry."""
+    KilledWorker at once (0) and the harness resubmits it: either way, one retry. (A
+    cluster of worker processes, as `dask worker` starts them: local:N has none to lose.)"""
     pid_file = tmp_path / "pids"
     path = write_suite(suite_text(
         f"[{{name: 'plugin_strategies:SleepStrategy', seconds: 3, pid_file: '{pid_file}'}}]",
@@ -100,9 +104,12 @@ def test_killed_dask_worker_loses_no_run_and_its_run_is_retried_once(write_suite
             time.sleep(0.05)
 
     killer = threading.Thread(target=kill_a_dask_worker)
-    killer.start()
-    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
-        outcome = run_suite(path, db=tmp_path / "r.db", scheduler="local:2")
+    with (dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}),
+          LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                       resources={"cores": 1}, dashboard_address=None, memory_limit=0,
+                       silence_logs=logging.ERROR) as cluster):
+        killer.start()
+        outcome = run_suite(path, db=tmp_path / "r.db", scheduler=cluster.scheduler_address)
     killer.join()
     assert len(victims) >= 2, "no run started"
     runs = load_results(tmp_path / "r.db").runs
@@ -195,7 +202,12 @@ def test_ctrl_c_cancels_the_dask_tasks_and_the_suite_resumes(write_suite, tmp_pa
     while (not (stored_run_count(db) >= 1 and started() > stored_run_count(db))
            and time.time() < deadline):
         time.sleep(0.05)
-    os.killpg(harness.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the Dask workers too
+    # local:2 runs its Dask workers in the harness process: its only child is the zygote
+    # the runs are forked from, a fork of the harness (no worker interpreters, nannies or
+    # per-worker zygotes)
+    (zygote,) = psutil.Process(harness.pid).children()
+    assert zygote.cmdline() == psutil.Process(harness.pid).cmdline()
+    os.killpg(harness.pid, signal.SIGINT)  # as a terminal's Ctrl-C
     out, err = harness.communicate(timeout=60)
     assert harness.returncode == 130, err
     assert "interrupted; finished runs are stored" in err and "Traceback" not in err

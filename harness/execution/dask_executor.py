@@ -1,7 +1,9 @@
 """Dask executor: each run is a task on a dask.distributed cluster.
 
 ``tcp://HOST:PORT`` (or ``tls://``) connects to a running scheduler; ``local:N`` starts a
-LocalCluster of N worker processes on this machine. A run asks for ``n_jobs`` of a worker's
+LocalCluster of N workers inside the harness process (threads: each run already executes in
+a worker process of its own, forked from one zygote that the harness forks before it
+plans, so the cluster starts no interpreter). A run asks for ``n_jobs`` of a worker's
 ``cores`` resource, so it is placed only where that many cores are free. The task
 (:mod:`harness.execution.dask_task`) runs the same worker process as the local executor
 and sends the result back; only the harness writes the store.
@@ -29,14 +31,26 @@ from harness.errors import UserError
 from harness.execution.dask_task import (
     CANCEL_POLL_S,
     FORKSERVER_PLUGIN,
+    IN_PROCESS,
     MAX_ATTEMPTS,
     ForkServerPlugin,
+    InProcessSession,
     cancel_event_name,
+    import_data_modules,
     run_task,
 )
+from harness.execution.forkserver import ForkServer
+from harness.execution.worker import warm_up
 from harness.records import RunResult, RunSpec, RunStatus
 
 WORKER_HINT = "dask worker {address} --nthreads N --resources cores=N"
+# the in-process cluster shares the harness's interpreter with the runs' monitoring: no
+# stack sampling of its task threads (for a dashboard it has not), and the event loop's
+# health and the machine's load measured every few seconds, not every 20 and 500 ms
+# (together 7% of a core while runs go on, 1% with these)
+QUIET_IN_PROCESS = {"distributed.worker.profile.enabled": False,
+                    "distributed.admin.system-monitor.interval": "5s",
+                    "distributed.admin.tick.interval": "1s"}
 
 
 class DaskExecutor:
@@ -67,7 +81,10 @@ class DaskExecutor:
 
     def __enter__(self) -> DaskExecutor:
         """Start connecting in the background (a LocalCluster starts while the suite is
-        planned); :meth:`ready` waits for it."""
+        planned); :meth:`ready` waits for it. For ``local:N``, first fork the zygote of its
+        runs (while this process has no threads of its own), which warms up meanwhile."""
+        if self.scheduler.startswith("local:"):
+            self._start_in_process_session()
         self._connecting = threading.Thread(target=self._connect_in_background,
                                             name="dask-connect", daemon=True)
         self._connecting.start()
@@ -78,6 +95,17 @@ class DaskExecutor:
         if self._connecting is not None:
             self._connecting.join()
         self.close()
+
+    def _start_in_process_session(self) -> None:
+        forkserver = None
+        if self.fork_workers and hasattr(os, "fork"):
+            # planning imports these anyway: first, so that the zygote inherits them
+            # instead of importing scikit-learn a second time while the suite is planned
+            import_data_modules()
+            forkserver = ForkServer()
+            names = list(self.models)
+            forkserver.start(warm_up=lambda: warm_up(names))
+        IN_PROCESS[self.session] = InProcessSession(forkserver)
 
     def _connect_in_background(self) -> None:
         try:
@@ -112,7 +140,7 @@ class DaskExecutor:
             expected = 1
         try:
             self.jobs = self._slots(expected)
-            if self.fork_workers:
+            if self.fork_workers and self._cluster is None:  # a zygote per remote worker
                 self._client.register_plugin(ForkServerPlugin(self.models),
                                              name=FORKSERVER_PLUGIN)
         except BaseException:
@@ -195,6 +223,9 @@ class DaskExecutor:
     def cancel(self) -> None:
         """Kill the running runs' workers and drop the tasks that have not started."""
         self._cancelled = True
+        local = IN_PROCESS.get(self.session)
+        if local is not None:
+            local.cancel.set()
         if self._client is None:
             return
         from distributed import Event
@@ -215,17 +246,20 @@ class DaskExecutor:
                 with contextlib.suppress(Exception):
                     closable.close()
         self._client = self._cluster = None
+        local = IN_PROCESS.pop(self.session, None)
+        if local is not None and local.forkserver is not None:
+            local.forkserver.stop()
 
 
 def _local_cluster(n_workers: int) -> Any:
-    """N worker processes on this machine, sharing its cores; no dashboard, loopback only.
-
-    They ignore SIGINT: a Ctrl-C in the terminal reaches them too, and the harness closes
-    them itself."""
+    """N workers in this process (their threads only wait on the runs' worker processes),
+    sharing this machine's cores; the scheduler's HTTP server on loopback, no dashboard."""
+    import dask
     from distributed import LocalCluster
 
     cores = max(1, (os.cpu_count() or 1) // n_workers)
-    return LocalCluster(n_workers=n_workers, threads_per_worker=cores, processes=True,
-                        resources={"cores": cores}, dashboard_address=None, host="127.0.0.1",
-                        memory_limit=0, silence_logs=logging.ERROR,
-                        preload=["harness.execution.dask_task"])  # Ctrl-C: see dask_setup
+    with dask.config.set(QUIET_IN_PROCESS):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=cores, processes=False,
+                            resources={"cores": cores}, dashboard_address=None,
+                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                            memory_limit=0, silence_logs=logging.ERROR)

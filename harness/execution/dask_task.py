@@ -3,9 +3,10 @@
 It loads the run's dataset there by name, refuses to run when its fingerprint differs from
 the suite's, then runs the spec exactly as the local executor does (``run_in_process``: a
 fresh worker process in a session of its own, the same budget, thread pinning and hard
-kill; the worker is forked from a warm zygote per Dask worker process when the harness
-registered :class:`ForkServerPlugin`) and returns the result as plain data. It never
-writes the harness's store.
+kill; the worker is forked from a warm zygote: the harness's own for the workers of a
+``local:N`` cluster, which live in the harness process (:data:`IN_PROCESS`), or one per
+Dask worker process when the harness registered :class:`ForkServerPlugin`) and returns the
+result as plain data. It never writes the harness's store.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import signal
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,19 @@ FORKSERVER_PLUGIN = "tuning-harness-forkserver"
 # per session: a run gets its learning curve only when it may be its problem's best among
 # the session's runs so far (see SessionBestSoFar)
 _CURVES: dict[str, BestSoFar] = {}
+
+
+@dataclass
+class InProcessSession:
+    """A session whose Dask workers run in the harness process (``local:N``): its runs fork
+    from the harness's zygote, and the harness sets ``cancel`` itself (no polling)."""
+
+    forkserver: ForkServer | None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+#: the sessions of this process's in-process clusters, by session id
+IN_PROCESS: dict[str, InProcessSession] = {}
 
 
 class SessionBestSoFar(BestSoFar):
@@ -74,7 +88,7 @@ class ForkServerPlugin(WorkerPlugin):
         self.importing: threading.Thread | None = None
 
     def setup(self, worker: Any) -> None:
-        self.importing = threading.Thread(target=_import_data_modules, name="harness-warm-up",
+        self.importing = threading.Thread(target=import_data_modules, name="harness-warm-up",
                                           daemon=True)
         self.importing.start()
         env = {k: v for k, v in pinned_env(1).items() if k not in THREAD_ENV_VARS}
@@ -91,7 +105,7 @@ class ForkServerPlugin(WorkerPlugin):
             self.forkserver = None
 
 
-def _import_data_modules() -> None:
+def import_data_modules() -> None:
     """What :func:`prepare_data` imports (a shipped dataset is read by scikit-learn)."""
     with contextlib.suppress(Exception):  # the run will import them and say what failed
         import sklearn.datasets  # noqa: F401
@@ -105,14 +119,6 @@ def host_cache_dir() -> Path:
 
     configured = os.environ.get("HARNESS_CACHE_DIR")
     return Path(configured).expanduser() if configured else user_cache_dir()
-
-
-def dask_setup(worker: Any) -> None:
-    """Preload hook of the LocalCluster workers the harness starts (only those): they share
-    the terminal, and Ctrl-C is the harness's to handle (it cancels the runs and closes
-    the cluster)."""
-    with contextlib.suppress(ValueError):  # not the main thread: nothing to do
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
@@ -146,7 +152,7 @@ def run_task(spec_data: dict[str, Any], *, base_dir: str, session: str,
     local_spec = dataclasses.replace(spec, data_dir=str(data_dir))
     run_dir = (Path(tempfile.gettempdir()) / "tuning-harness-runs"
                / f"{spec.key}-{session}-{attempt}")
-    forkserver = plugin.forkserver if plugin is not None else None
+    forkserver = _forkserver(session, plugin)
     if forkserver is not None:  # every run's budget starts with a warm zygote, for fairness
         forkserver.wait_ready(WARM_UP_S)
     curves = _CURVES.setdefault(session, SessionBestSoFar(session))
@@ -212,6 +218,15 @@ def _count_attempt(session: str, run_key: str) -> int:
     return attempt
 
 
+def _forkserver(session: str, plugin: ForkServerPlugin | None) -> ForkServer | None:
+    """The zygote this run forks from: the harness's (in-process workers), else this Dask
+    worker's; None: the run starts a fresh interpreter."""
+    local = IN_PROCESS.get(session)
+    if local is not None:
+        return local.forkserver
+    return plugin.forkserver if plugin is not None else None
+
+
 def _plugin() -> ForkServerPlugin | None:
     """This Dask worker's :class:`ForkServerPlugin`, if the harness registered it."""
     from distributed import get_worker
@@ -234,8 +249,14 @@ def _worker_address() -> str:
 
 @contextlib.contextmanager
 def _cancel_flag(session: str) -> Iterator[threading.Event]:
-    """A threading.Event set once the harness sets the session's Dask cancel event."""
+    """A threading.Event set once the harness sets the session's Dask cancel event (for
+    in-process workers: the harness's own flag)."""
     from distributed import Event
+
+    local = IN_PROCESS.get(session)
+    if local is not None:
+        yield local.cancel
+        return
 
     flag, done = threading.Event(), threading.Event()
     remote = Event(cancel_event_name(session))
