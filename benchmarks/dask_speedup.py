@@ -7,7 +7,8 @@ All go through the ``harness`` command, one after the other, in this invocation
 (``--repeats``: that many rounds, the median speed-up reported; ``--local-jobs 2`` adds
 ``--jobs 2`` for comparison). Target: a speed-up of at least 1.8 on 2 cores.
 
-    python benchmarks/dask_speedup.py [--time-s 10 | --trials 30] [--workers 2] [--json out.json]
+    python benchmarks/dask_speedup.py [--time-s 10 | --trials 30] [--workers 2]
+                                      [--no-learning-curves] [--json out.json]
 """
 
 from __future__ import annotations
@@ -62,10 +63,18 @@ def main() -> None:
     parser.add_argument("--local-jobs", type=int, default=0,
                         help="also time the local pool with this many jobs")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
+    parser.add_argument("--no-learning-curves", action="store_true",
+                        help="both sides without learning curves (a run computes one when it "
+                             "is its problem's best so far as it ends, so how many are "
+                             "computed depends on the order runs end in: with this, both "
+                             "sides do the same work)")
     args = parser.parse_args()
     sides = {"serial": ["--jobs", "1"], "dask": ["--scheduler", f"local:{args.workers}"]}
+    if args.no_learning_curves:
+        sides = {name: [*extra, "--no-learning-curves"] for name, extra in sides.items()}
     if args.local_jobs:
-        sides[f"jobs{args.local_jobs}"] = ["--jobs", str(args.local_jobs)]
+        sides[f"jobs{args.local_jobs}"] = ["--jobs", str(args.local_jobs),
+                                           *sides["serial"][2:]]
     times: dict[str, list[float]] = {name: [] for name in sides}
     first: dict[str, list[float]] = {name: [] for name in sides}
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,6 +93,7 @@ def main() -> None:
               for name in sides if name != "serial"}
     work = f"{args.trials} trials" if args.trials else f"{args.time_s:g} s"
     numbers = {"runs": args.runs, "time_s": args.time_s, "trials": args.trials,
+               "learning_curves": not args.no_learning_curves,
                "workers": args.workers, "repeats": args.repeats,
                **{f"{name}_s": round(statistics.median(t), 2) for name, t in times.items()},
                **{f"{name}_first_run_s": round(statistics.median(t), 2)
