@@ -33,6 +33,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.execution.refit import not_refittable
 from harness.records import BUDGET_LEVELS, LevelNote, Trial, full_fidelity, level_key
 
 
@@ -46,7 +47,7 @@ def level_scores_event(spec: Mapping[str, Any], result: Mapping[str, Any],
     search_s = float(details.get("search_s") or 0.0)
     refit_s = float(details.get("refit_s") or 0.0)
     best_params = result.get("best_params") or {}
-    refittable = _refittable(spec, best_params, in_process)
+    refittable = not_refittable(spec, best_params, in_process=in_process) is None
     full = [t for t in trials if t.mean_cv_score is not None
             and full_fidelity(t.fidelity, t.info) is not False]
     scores: dict[str, float | None] = {}
@@ -80,17 +81,6 @@ def unmeasured() -> dict[str, Any]:
     keys = [level_key(level) for level in BUDGET_LEVELS]
     return {"test_score_at": dict.fromkeys(keys),
             "level_notes": dict.fromkeys(keys, str(LevelNote.NOT_MEASURED))}
-
-
-def _refittable(spec: Mapping[str, Any], best_params: Mapping[str, Any],
-                in_process: bool) -> bool:
-    """Whether the run's choice is the problem's scikit-learn model with params from its
-    space (so an earlier incumbent can be built and refit the same way)."""
-    from harness.models import MODELS
-
-    family = MODELS.get(spec["model"])
-    return (family is not None and family.kind == "estimator" and in_process
-            and set(best_params) <= set(spec.get("space") or {}))
 
 
 def _refit_score(spec: Mapping[str, Any], params: Mapping[str, Any]) -> float | None:

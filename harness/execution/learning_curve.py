@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from harness.execution.refit import not_refittable
+
 if TYPE_CHECKING:
     from harness.records import RunSpec
 
@@ -24,8 +26,6 @@ MIN_ALLOWANCE_S = 5.0
 ALLOWANCE_SHARE = 0.25  # of the run's time budget
 GRACE_S = 5.0  # past the allowance, the harness kills the worker (one fit may overrun)
 NOT_REQUESTED = "learning curves were not computed for this run (--no-learning-curves)"
-OTHER_MODEL = ("the run's best model is not the problem's model with the best parameters "
-               "(the strategy chose its own pipeline or ensemble)")
 
 
 def allowance_s(time_s: float) -> float:
@@ -36,26 +36,14 @@ def allowance_s(time_s: float) -> float:
 def skipped_curve(spec: dict[str, Any], best_params: dict[str, Any] | None, *,
                   in_process: bool) -> dict[str, str] | None:
     """The ``learning_curve`` event of an ``ok`` run that gets no curve, ``{"skipped": code,
-    "note": why}``, or None when it gets one. Codes: ``not-requested``, ``not-estimator``,
-    ``other-model`` (the report leaves those runs out when it picks the best configuration).
-
-    ``in_process``: the run's best model was the problem's estimator built with
-    ``best_params`` (False when a strategy scored its own model out of process).
+    "note": why}``, or None when it gets one. Codes: ``not-requested``, and those of
+    :func:`~harness.execution.refit.not_refittable` (``not-estimator``, ``other-model``: the
+    report leaves those runs out when it picks the best configuration).
     """
-    from harness.models import MODELS
-
     if not spec.get("learning_curves", True):
         return {"skipped": "not-requested", "note": NOT_REQUESTED}
-    family = MODELS.get(spec["model"])
-    if family is None:  # a strategy that searched its own model ("linear", "automl")
-        return {"skipped": "other-model", "note": OTHER_MODEL}
-    if family.kind != "estimator":
-        return {"skipped": "not-estimator",
-                "note": f"model {spec['model']!r} is not a scikit-learn estimator; learning "
-                        "curves are drawn for scikit-learn models"}
-    if not in_process or not set(best_params or {}) <= set(spec.get("space") or {}):
-        return {"skipped": "other-model", "note": OTHER_MODEL}
-    return None
+    why = not_refittable(spec, best_params, in_process=in_process)
+    return None if why is None else {"skipped": why[0], "note": why[1]}
 
 
 def learning_curve_event(spec: dict[str, Any], best_params: dict[str, Any] | None, *,
