@@ -70,11 +70,10 @@ def main() -> None:
                              "sides do the same work)")
     args = parser.parse_args()
     sides = {"serial": ["--jobs", "1"], "dask": ["--scheduler", f"local:{args.workers}"]}
+    if args.local_jobs:
+        sides[f"jobs{args.local_jobs}"] = ["--jobs", str(args.local_jobs)]
     if args.no_learning_curves:
         sides = {name: [*extra, "--no-learning-curves"] for name, extra in sides.items()}
-    if args.local_jobs:
-        sides[f"jobs{args.local_jobs}"] = ["--jobs", str(args.local_jobs),
-                                           *sides["serial"][2:]]
     times: dict[str, list[float]] = {name: [] for name in sides}
     first: dict[str, list[float]] = {name: [] for name in sides}
     with tempfile.TemporaryDirectory() as tmp:

@@ -39,38 +39,32 @@ import tempfile
 import time
 from pathlib import Path
 
+
+def _context(*names: str) -> list[tuple[str, str]]:
+    """Functions the report looks up in ``harness.report.context``."""
+    return [("harness.report.context", name) for name in names]
+
+
 #: Report section -> the functions (module, name) whose time is charged to it. The names
 #: are patched where the report looks them up, so every call is timed once; a name the
 #: code under test lacks is skipped (so that older code can be measured alike).
 SECTIONS = {
     "read store": [("harness.analysis", "load_suite_data")],
-    "verdict": [("harness.report.context", "suite_verdict")],
-    "recommendation, normalized, significance": [
-        ("harness.report.context", "recommendation_context"),
-        ("harness.report.context", "normalized_context"),
-        ("harness.report.context", "significance_context")],
-    "leaderboards": [("harness.report.context", "_leaderboard_rows"),
-                     ("harness.report.context", "detail_means")],
-    "anytime curves": [("harness.report.context", "anytime_curves"),
-                       ("harness.report.context", "anytime_svg")],
-    "variance": [("harness.report.context", "test_scores_by_strategy"),
-                 ("harness.report.context", "variance_svg")],
-    "cost": [("harness.report.context", "cost_points"),
-             ("harness.report.context", "pareto_svg")],
-    "CV-test gap": [("harness.report.context", "overfitting_gaps"),
-                    ("harness.report.context", "gap_svg")],
-    "importance": [("harness.report.context", "_importance_inputs"),
-                   ("harness.report.context", "aside"),  # the surrogates' fits when serial
-                   ("harness.report.context", "_add_importance"),
-                   # where the report fitted them in its own process (before 2026-11-30)
-                   ("harness.report.context", "hyperparameter_importance"),
-                   ("harness.report.context", "importance_svg")],
-    "learning curves": [("harness.report.context", "learning_curve_of"),
-                        ("harness.report.context", "learning_svg")],
-    "regularization": [("harness.report.context", "regularization_summary"),
-                       ("harness.report.context", "validation_curves_svg")],
-    "history": [("harness.analysis.history", "round_history"),
-                ("harness.report.context", "_history")],
+    "verdict": _context("suite_verdict"),
+    "recommendation, normalized, significance": _context(
+        "recommendation_context", "normalized_context", "significance_context"),
+    "leaderboards": _context("_leaderboard_rows", "detail_means"),
+    "anytime curves": _context("anytime_curves", "anytime_svg"),
+    "variance": _context("test_scores_by_strategy", "variance_svg"),
+    "cost": _context("cost_points", "pareto_svg"),
+    "CV-test gap": _context("overfitting_gaps", "gap_svg"),
+    # "aside": the surrogates' fits when serial; "hyperparameter_importance": where the
+    # report fitted them in its own process (before 2026-11-30)
+    "importance": _context("_importance_inputs", "aside", "_add_importance",
+                           "hyperparameter_importance", "importance_svg"),
+    "learning curves": _context("learning_curve_of", "learning_svg"),
+    "regularization": _context("regularization_summary", "validation_curves_svg"),
+    "history": [("harness.analysis.history", "round_history"), *_context("_history")],
     "HTML (Jinja2, SVG ids)": [("jinja2.environment", "Template.render"),
                                ("harness.report.charts._svg", "unique_svg_ids")],
     "charts: waiting for the workers": [("harness.report.charts.batch", "ChartBatch.fill")],
