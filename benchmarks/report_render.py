@@ -3,8 +3,10 @@
 5 problems x 5 strategies x 4 seeds, 200 trials per run (synthetic, see
 harness/synthetic_results.py). Times ``write_report`` end to end in a fresh process
 (imports included), reports the HTML size, and compares them with the targets
-(at most 2 s, under 3 MB). The synthetic runs store learning curves as a worker would, so
-this measures reading the store, analysis and rendering: no model of a problem is fitted.
+(at most 2 s, under 3 MB). The synthetic runs store learning curves as a worker would, and
+each problem's hyperparameter importance is fitted and stored as the runner does when a
+suite's runs end (timed, and printed, apart: it is not part of writing a report), so this
+measures reading the store, analysis and rendering: no model of a problem is fitted.
 
     python benchmarks/report_render.py [--repeats 3] [--json out.json] [--rounds 30]
                                        [--shape smoke] [--reference]
@@ -58,10 +60,12 @@ SECTIONS = {
     "variance": _context("test_scores_by_strategy", "variance_svg"),
     "cost": _context("cost_points", "pareto_svg"),
     "CV-test gap": _context("overfitting_gaps", "gap_svg"),
-    # "aside": the surrogates' fits when serial; "hyperparameter_importance": where the
-    # report fitted them in its own process (before 2026-11-30)
-    "importance": _context("_importance_inputs", "aside", "_add_importance",
-                           "hyperparameter_importance", "importance_svg"),
+    # reading the stored importance; the older code's names: "aside" (the surrogates' fits
+    # in a chart worker), "hyperparameter_importance" (fitted by the report itself)
+    "importance": [("harness.analysis", "stored_importances"),
+                   *_context("_importance_sections", "_importance_inputs", "aside",
+                             "_add_importance", "hyperparameter_importance",
+                             "importance_svg")],
     "learning curves": _context("learning_curve_of", "learning_svg"),
     "regularization": _context("regularization_summary", "validation_curves_svg"),
     "history": [("harness.analysis.history", "round_history"), *_context("_history")],
@@ -145,18 +149,31 @@ SHAPES = {
 }
 
 
-def fill(db: Path, rounds: int, shape_name: str) -> tuple[int, int]:
+def fill(db: Path, rounds: int, shape_name: str) -> tuple[int, int, float]:
     """The benchmark's store: ``rounds`` rounds of a shape (the latest one with its full
-    trials per run); returns (runs, trials) of the latest."""
+    trials per run, and its importance stored as the runner stores it when a suite's runs
+    end); returns (runs, trials) of the latest and the seconds fitting its importance took
+    (0 for code that stores none)."""
+    import inspect
+
     from harness.synthetic_results import fill_store
 
     shape, trials = SHAPES[shape_name]
-    for night in range(1, rounds):
+    fitted_apart = "importances" in inspect.signature(fill_store).parameters
+    extra = {"importances": False} if fitted_apart else {}
+    for night in range(1, rounds):  # the history section reads their runs only
         fill_store(db, suite="bench", round=f"night-{night:02d}", seed=night,
-                   trials_per_run=2, **shape)
-    runs = fill_store(db, suite="bench", round=f"night-{rounds:02d}" if rounds > 1 else "",
-                      trials_per_run=trials, **shape)
-    return runs, runs * trials
+                   trials_per_run=2, **shape, **extra)
+    latest = f"night-{rounds:02d}" if rounds > 1 else ""
+    runs = fill_store(db, suite="bench", round=latest, trials_per_run=trials, **shape, **extra)
+    fit_s = 0.0
+    if fitted_apart:
+        from harness.importances import store_importances
+        from harness.store import ResultStore
+
+        with ResultStore(db) as store:
+            fit_s = store_importances(store, "bench", round=latest)
+    return runs, runs * trials, fit_s
 
 
 #: The reference workloads (``--reference``), each in a fresh process: what a slower or
@@ -201,7 +218,7 @@ def _median_run(runs: list[dict]) -> dict:
 
 def summary(args: argparse.Namespace, results: dict[str, list[dict]],
             references: list[dict[str, dict[str, float]]], workers: int, runs: int,
-            trials: int) -> dict:
+            trials: int, fit_s: float) -> dict:
     """The figures of the run: medians, the sections of the median repeats, the
     references' medians."""
     median = {mode: statistics.median(r["total"] for r in rs) for mode, rs in results.items()}
@@ -214,6 +231,7 @@ def summary(args: argparse.Namespace, results: dict[str, list[dict]],
                                                  for r in results["auto"]),
                "html_mb": results["auto"][-1]["size"] / 1e6, "target_s": 2.0,
                "target_mb": 3.0, "load_1min": os.getloadavg()[0],
+               "importance_fit_at_suite_end_s": fit_s,
                "sections_serial_median_repeat": _sections(_median_run(results["serial"])),
                "sections_workers_median_repeat": _sections(_median_run(results["auto"])),
                "measured_at": time.strftime("%Y-%m-%d %H:%M")}
@@ -255,7 +273,9 @@ def main() -> None:
     references: list[dict[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        runs, trials = fill(db, args.rounds, args.shape)
+        runs, trials, fit_s = fill(db, args.rounds, args.shape)
+        print(f"hyperparameter importance fitted and stored as a suite's runs end: "
+              f"{fit_s:.2f} s (before any report; not part of one)", flush=True)
         for i in range(args.repeats):
             for mode in ("serial", "auto"):  # alternating, so both see the same load
                 result = render_once(db, Path(tmp) / "r", "0" if mode == "serial" else "auto")
@@ -272,7 +292,7 @@ def main() -> None:
                 print("  reference: " + ", ".join(
                     f"{name} {r['wall']:.2f} s (CPU {r['cpu']:.2f})"
                     for name, r in references[-1].items()), flush=True)
-    figures = summary(args, results, references, workers, runs, trials)
+    figures = summary(args, results, references, workers, runs, trials, fit_s)
     print(json.dumps(figures, indent=2))
     if references:
         print(reference_line(figures))

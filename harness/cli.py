@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import json
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -128,8 +129,16 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 def _write_report(args: argparse.Namespace, suite: str | None, *, learning_curves: bool
                   ) -> Path:
+    from harness.importances import store_importances
     from harness.report import write_report
+    from harness.store import ResultStore
 
+    try:  # what the runner did not store (a store from before, runs added since)
+        with ResultStore(args.db, create=False) as store:
+            store_importances(store, store.suite_name(suite))
+    except sqlite3.OperationalError as exc:  # e.g. a read-only database: report what is stored
+        print(f"harness: hyperparameter importance not stored in {args.db} ({exc}); the "
+              "report shows it where the store holds it", file=sys.stderr)
     return write_report(db=args.db, suite=suite, out_dir=args.out,
                         learning_curves=learning_curves)
 

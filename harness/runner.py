@@ -213,6 +213,10 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
                 [s for s in outcome.pending if not s.skip_reason])
         executor = dask.ready() if on_dask else local()
         _execute(store, outcome, executor, progress=progress, done_statuses=statuses)
+        from harness.importances import store_importances  # pandas: not before the runs
+
+        # fitted once every run of the round is stored, so that a report never fits a model
+        store_importances(store, suite.name, round=round)
         outcome.runs = (_in_plan_order(store.runs(keys=[s.key for s in specs]), specs)
                         if specs else [])
     return outcome

@@ -16,110 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
 from harness.records import FINISHED_STATUSES, RunResult, SuiteStatus
+from harness.store_schema import MIGRATIONS as _MIGRATIONS
+from harness.store_schema import SCHEMA as _SCHEMA
+from harness.store_schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 
-SCHEMA_VERSION = 3
 DEFAULT_DB = Path("results") / "harness.db"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS suites (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    source TEXT,
-    config TEXT NOT NULL,
-    config_hash TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    finished_at REAL,
-    status TEXT NOT NULL,
-    n_planned INTEGER NOT NULL,
-    git_commit TEXT,
-    package_versions TEXT NOT NULL,
-    machine TEXT NOT NULL,
-    round TEXT NOT NULL DEFAULT '',
-    host TEXT,
-    pid INTEGER,
-    heartbeat REAL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    suite_id INTEGER NOT NULL REFERENCES suites(id),
-    suite TEXT NOT NULL,
-    dataset TEXT NOT NULL,
-    model TEXT NOT NULL,
-    strategy TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    task TEXT NOT NULL,
-    metric TEXT NOT NULL,
-    cv INTEGER NOT NULL,
-    n_jobs INTEGER NOT NULL,
-    budget_s REAL NOT NULL,
-    max_trials INTEGER,
-    fingerprint TEXT NOT NULL,
-    status TEXT NOT NULL,
-    best_params TEXT,
-    best_cv_score REAL,
-    test_score REAL,
-    wall_time_s REAL,
-    cpu_time_s REAL,
-    peak_mem_mb REAL,
-    n_trials INTEGER NOT NULL,
-    error TEXT,
-    details TEXT,
-    spec TEXT NOT NULL,
-    host TEXT,
-    git_commit TEXT,
-    package_versions TEXT,
-    started_at REAL,
-    finished_at REAL,
-    attempts INTEGER NOT NULL DEFAULT 1,
-    round TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_by_suite ON runs(suite, dataset, model, strategy);
-CREATE INDEX IF NOT EXISTS runs_by_round ON runs(suite, round);
-CREATE TABLE IF NOT EXISTS trials (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    number INTEGER NOT NULL,
-    params TEXT NOT NULL,
-    cv_scores TEXT NOT NULL,
-    mean_cv_score REAL,
-    std_cv_score REAL,
-    fit_time_s REAL,
-    score_time_s REAL,
-    elapsed_s REAL,
-    fidelity TEXT,
-    info TEXT,
-    error TEXT,
-    UNIQUE(run_id, number)
-);
-CREATE TABLE IF NOT EXISTS claims (
-    key TEXT PRIMARY KEY,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    token TEXT NOT NULL,
-    claimed_at REAL NOT NULL,
-    heartbeat REAL NOT NULL
-);
-"""
-
-# from version N to N + 1
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: ("ALTER TABLE suites ADD COLUMN round TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE runs ADD COLUMN round TEXT NOT NULL DEFAULT ''",
-        "CREATE INDEX IF NOT EXISTS runs_by_round ON runs(suite, round)"),
-    2: ("ALTER TABLE suites ADD COLUMN host TEXT",
-        "ALTER TABLE suites ADD COLUMN pid INTEGER",
-        "ALTER TABLE suites ADD COLUMN heartbeat REAL",
-        "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, host TEXT NOT NULL, "
-        "pid INTEGER NOT NULL, token TEXT NOT NULL, claimed_at REAL NOT NULL, "
-        "heartbeat REAL NOT NULL)"),
-}
 
 _RUN_COLUMNS = ("id", "key", "suite_id", "suite", "dataset", "model", "strategy", "seed", "task",
                 "metric", "cv", "n_jobs", "budget_s", "max_trials", "fingerprint", "status",
@@ -352,6 +258,22 @@ class ResultStore:
         if name is not None:
             sql, args = sql + " WHERE name=?", [name]
         return [_decode(r) for r in self._conn.execute(sql + " ORDER BY id", args)]
+
+    # -- importance --------------------------------------------------------------------
+    def save_importance(self, *, suite: str, round: str, problem: str, fingerprint: str,
+                        result: Mapping[str, Any]) -> None:
+        """Store one problem's hyperparameter importance in a suite's round (replacing an
+        earlier one), with the fingerprint of the runs it was fitted on."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO importances(suite, round, problem, fingerprint, "
+                         "computed_at, result) VALUES (?, ?, ?, ?, ?, ?)",
+                         (suite, round, problem, fingerprint, time.time(), _dumps(result)))
+
+    def importances(self, *, suite: str, round: str) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Per problem of the suite's round: (fingerprint, stored importance)."""
+        rows = self._conn.execute("SELECT problem, fingerprint, result FROM importances "
+                                  "WHERE suite=? AND round=?", (suite, round))
+        return {r[0]: (r[1], json.loads(r[2])) for r in rows}
 
     # -- pandas -------------------------------------------------------------------------
     def runs_frame(self, *, suite: str | None = None, round: str | None = None

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.importances import store_importances
 from harness.records import RunResult, RunSpec, RunStatus, SuiteStatus
 from harness.store import ResultStore
 
@@ -25,7 +26,8 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
                score_shift: Mapping[str, float] | None = None,
                git_commit: str | None = None,
                dataset_meta: Mapping[str, Mapping[str, Any]] | None = None,
-               tasks: Mapping[str, str] | None = None, shuffle: int | None = None) -> int:
+               tasks: Mapping[str, str] | None = None, shuffle: int | None = None,
+               importances: bool = True) -> int:
     """Write one suite run; returns the number of runs. ``statuses`` cycles over the runs.
 
     ``round`` stores it as a round of the suite (a night); ``score_shift`` adds a constant
@@ -33,7 +35,9 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
     a dataset's (keyed ``"dataset/strategy"``); ``dataset_meta``: meta-features stored with
     each named dataset's runs (``details["dataset_meta"]``), as a worker stores them;
     ``tasks``: a dataset's task (default classification); ``shuffle`` (a seed) stores the
-    same runs in a random order, as runs that ended in another order than planned.
+    same runs in a random order, as runs that ended in another order than planned;
+    ``importances``: fit and store each problem's hyperparameter importance, as the runner
+    does when a suite's runs end.
     """
     shift = dict(score_shift or {})
     rng = np.random.default_rng(seed)
@@ -68,6 +72,8 @@ def fill_store(db: Path, *, suite: str = "synthetic", datasets: Sequence[str] = 
             store.save_run(result, suite_id=suite_id, git_commit=git_commit,
                            package_versions={"python": "3"})
         store.finish_suite(suite_id, SuiteStatus.FINISHED)
+        if importances:
+            store_importances(store, suite, round=round)
     return len(results)
 
 

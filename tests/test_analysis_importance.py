@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.importance import MIN_TRIALS, hyperparameter_importance
+from harness.analysis.importance import MIN_TRIALS
+from harness.importances import hyperparameter_importance
 
 
 def _trials(params: list[dict], scores: list[float | None], problem: str = "p"
@@ -72,3 +73,71 @@ def test_no_varying_parameter_gives_a_note():
                                        space={"C", "kernel"})
     assert (result.n_trials, result.importances) == (12, [])
     assert result.note == "no hyperparameter varied across the trials"
+
+
+# -- stored once a suite's runs end; a report reads it and fits nothing ----------------------
+
+def _stored(db) -> dict:
+    from harness.store import ResultStore
+
+    with ResultStore(db, create=False) as store:
+        return store.importances(suite="synthetic", round="")
+
+
+def test_the_report_shows_the_stored_importance_and_fits_no_model(tmp_path, monkeypatch):
+    import harness.importances
+    from harness.report import write_report
+    from harness.synthetic_results import fill_store
+
+    db = tmp_path / "h.db"
+    fill_store(db, seeds=range(2))  # stores it, as the runner does when the runs end
+    (problem, (_, record)), = _stored(db).items()
+    assert problem == "alpha / random_forest" and record["n_trials"] == 80
+    names = [name for name, _, _ in record["importances"]]
+    assert sorted(names) == ["criterion", "max_depth", "n_estimators"]
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a report fitted a model")
+
+    monkeypatch.setattr(harness.importances, "fitted_importance", no_fit)
+    html = write_report(db=db, out_dir=tmp_path / "r", chart_workers=0).read_text()
+    section = html[html.index('<section id="importance">'):]
+    section = section[:section.index("</section>")]
+    assert "80 trials; surrogate R² on them " in section and "<svg" in section
+    assert f"{record['surrogate_r2']:.3f}" in section
+    assert all(name in section for name in names)
+
+
+def test_runs_added_since_make_it_stale_until_it_is_fitted_again(tmp_path):
+    from harness.importances import store_importances
+    from harness.report import write_report
+    from harness.store import ResultStore
+    from harness.synthetic_results import fill_store
+
+    db = tmp_path / "h.db"
+    fill_store(db, seeds=range(2))
+    (before, _), = _stored(db).values()
+    fill_store(db, seeds=range(2, 3), importances=False)  # one more seed, nothing fitted
+    html = write_report(db=db, out_dir=tmp_path / "r", chart_workers=0).read_text()
+    section = html[html.index('<section id="importance">'):]
+    assert section[:section.index("</section>")].count("not stored for these runs") == 1
+    with ResultStore(db) as store:
+        assert store_importances(store, "synthetic") > 0
+        assert store_importances(store, "synthetic") == 0.0  # stored for exactly these runs
+    (after, record), = _stored(db).values()
+    assert after != before and record["n_trials"] == 120
+
+
+def test_harness_report_fits_what_an_older_store_lacks(tmp_path):
+    from conftest import run_cli
+
+    from harness.synthetic_results import fill_store
+
+    db = tmp_path / "h.db"
+    fill_store(db, seeds=range(2), importances=False)  # as a store written before schema 4
+    assert _stored(db) == {}
+    proc = run_cli("report", "--db", str(db), "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    (_, record), = _stored(db).values()
+    html = (tmp_path / "r" / "synthetic" / "index.html").read_text()
+    assert f"{record['n_trials']} trials; surrogate R² on them" in html

@@ -163,6 +163,7 @@ def test_version_1_store_is_migrated_without_losing_runs(tmp_path):
         for column in ("host", "pid", "heartbeat"):  # schema 3
             conn.execute(f"ALTER TABLE suites DROP COLUMN {column}")
         conn.execute("DROP TABLE claims")
+        conn.execute("DROP TABLE importances")  # schema 4
         conn.execute("DROP INDEX runs_by_round")
         conn.execute("ALTER TABLE runs DROP COLUMN round")
         conn.execute("ALTER TABLE suites DROP COLUMN round")
@@ -173,6 +174,7 @@ def test_version_1_store_is_migrated_without_losing_runs(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
         assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM importances").fetchone()[0] == 0
 
 
 def test_history_section_in_the_report(tmp_path):

@@ -82,27 +82,3 @@ def test_a_process_without_other_threads_draws_the_same_chart_in_workers():
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "drawn by workers, the same chart" in result.stdout
-
-
-ASIDE = """
-import math
-from harness.report.charts.batch import ChartBatch, aside
-from harness.report.charts.points import pareto_svg
-from harness.analysis.cost import CostPoint
-points = [CostPoint("random", 1.0, 0.9, 5.0, 0.01, True)]
-in_place = pareto_svg(points, {"random": "#1f77b4"}, "accuracy")
-with ChartBatch(workers=1, aside_imports=("fractions",)) as batch:
-    placeholder = pareto_svg(points, {"random": "#1f77b4"}, "accuracy")  # queued behind it
-    assert aside(math.comb, 6, 2).result(timeout=60) == 15  # the waiting worker's call
-    assert batch.fill(placeholder) == in_place
-with ChartBatch(workers=1, aside_imports=("fractions",)) as batch:  # no aside call comes
-    assert batch.fill(pareto_svg(points, {"random": "#1f77b4"}, "accuracy")) == in_place
-print("aside computed, charts drawn")
-"""
-
-
-def test_an_aside_call_goes_to_the_worker_that_imported_for_it_and_never_blocks_charts():
-    result = subprocess.run([sys.executable, "-c", ASIDE], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "aside computed, charts drawn" in result.stdout

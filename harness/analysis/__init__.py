@@ -4,7 +4,7 @@ from harness.analysis._data import SuiteData, load_suite_data, problem_label
 from harness.analysis.contenders import LEVELS, contender_label, observations
 from harness.analysis.cost import CostPoint, GapRow, cost_points, overfitting_gaps
 from harness.analysis.curves import ProblemCurves, anytime_curves, best_so_far_at, run_traces
-from harness.analysis.importance import Importance, hyperparameter_importance
+from harness.analysis.importance import Importance, stored_importances
 from harness.analysis.leaderboard import (
     LeaderboardRow,
     detail_means,
@@ -37,9 +37,9 @@ __all__ = [
     "LearningCurve", "NormalizedScores", "PairwiseResult", "ProblemCurves", "Recommendation",
     "RegularizationSummary", "Standing", "SuiteData", "Verdict",
     "anytime_curves", "detail_means", "best_so_far_at", "contender_label", "cost_points",
-    "critical_difference", "holm", "hyperparameter_importance", "leaderboard",
+    "critical_difference", "holm", "leaderboard",
     "learning_curve_of", "learning_curve_of_best", "load_suite_data", "normalized_scores",
     "observations", "overfitting_gaps", "pairwise_comparisons", "problem_label", "recommend",
-    "regularization_summary", "run_traces", "suite_verdict",
+    "regularization_summary", "run_traces", "stored_importances", "suite_verdict",
     "test_scores_by_strategy", "verdict_plain", "win_tie_loss", "win_tie_loss_counts",
 ]

@@ -126,15 +126,21 @@ def _in_plan_order(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.iloc[order].reset_index(drop=True)
 
 
+def suite_runs(store: ResultStore, suite: str, *, round: str | None = None
+               ) -> tuple[str, list[dict[str, Any]], pd.DataFrame]:
+    """(round, suite-run records, runs) as :func:`load_suite_data` reads them, without the
+    trials: for what needs only the runs."""
+    round, suite_runs, runs = _latest(store, suite, round)
+    runs = _in_plan_order(runs)
+    return round, suite_runs, runs.assign(problem=[
+        problem_label(d, m) for d, m in zip(runs["dataset"], runs["model"], strict=True)])
+
+
 def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None) -> SuiteData:
     """The suite's runs in one round (default: the latest) under that round's latest
     configuration (older rounds and configurations left out)."""
-    round, suite_runs, runs = _latest(store, suite, round)
-    runs = _in_plan_order(runs)
+    round, suite_runs_, runs = suite_runs(store, suite, round=round)
     trials = usable_frame(store.trials_frame(suite=suite, round=round))
-    runs = runs.assign(problem=[problem_label(d, m) for d, m in zip(runs["dataset"],
-                                                                     runs["model"],
-                                                                     strict=True)])
     place = {run_id: i for i, run_id in enumerate(runs["id"])}
     trials = trials[trials["run_id"].isin(place)]
     trials = trials.iloc[trials["run_id"].map(place).argsort(kind="stable")].reset_index(
@@ -142,4 +148,5 @@ def load_suite_data(store: ResultStore, suite: str, *, round: str | None = None)
     trials = trials.assign(problem=[problem_label(d, m) for d, m in zip(trials["dataset"],
                                                                          trials["model"],
                                                                          strict=True)])
-    return SuiteData(suite=suite, runs=runs, trials=trials, suite_runs=suite_runs, round=round)
+    return SuiteData(suite=suite, runs=runs, trials=trials, suite_runs=suite_runs_,
+                     round=round)

@@ -1,19 +1,24 @@
-"""Hyperparameter importance from the recorded trials: a random-forest surrogate of the CV
-score, its permutation importance, and partial dependence on the top hyperparameters."""
+"""Hyperparameter importance as stored for a suite's round: what a random-forest surrogate
+of the CV score, fitted on the problem's recorded trials once the suite's runs ended
+(``harness.importances``), says of each hyperparameter. Read here; never fitted here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-#: What fitting the surrogate imports (a report's chart worker imports it ahead).
-SURROGATE_IMPORTS = ("sklearn.ensemble", "sklearn.inspection", "sklearn.metrics")
+from harness.store import ResultStore
+
 MIN_TRIALS = 10
-MAX_TRIALS = 600  # a random subset above this keeps the report fast
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_TRIALS = 600  # a random subset above this keeps the fit fast
+#: Changes when what is fitted changes, so that an importance stored before is fitted again.
+METHOD = "random-forest surrogate, 30 trees; permutation importance, 3 repeats; v1"
+NOT_STORED = ("not stored for these runs: it is fitted when a suite's runs end, and by "
+              "`harness report` (this report was written without a store it could update)")
 
 
 @dataclass(frozen=True)
@@ -35,45 +40,61 @@ class Importance:
     surrogate_r2: float | None
     note: str | None
 
+    def to_record(self) -> dict[str, Any]:
+        """As stored (plain JSON data)."""
+        return asdict(self)
 
-def _encode(params: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    frame = pd.DataFrame(list(params))
-    categories: dict[str, list[str]] = {}
-    for column in frame.columns:
-        numeric = pd.to_numeric(frame[column], errors="coerce")
-        if numeric.notna().sum() == frame[column].notna().sum() and \
-                not frame[column].map(lambda v: isinstance(v, bool)).any():
-            # the surrogate's trees split in float32: a value beyond it is a missing one
-            frame[column] = numeric.astype(float).where(numeric.abs() <= _FLOAT32_MAX)
-        else:
-            labels = sorted({str(v) for v in frame[column]})
-            categories[column] = labels
-            frame[column] = frame[column].map(lambda v, lab=labels: float(lab.index(str(v))))
-    return frame, categories
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Importance:
+        """From :meth:`to_record`'s data."""
+        return cls(problem=record["problem"], n_trials=int(record["n_trials"]),
+                   importances=[(str(n), float(m), float(s))
+                                for n, m, s in record["importances"]],
+                   dependence=[Dependence(**d) for d in record["dependence"]],
+                   surrogate_r2=record["surrogate_r2"], note=record["note"])
 
 
-def permutation_importance(model: Any, X: np.ndarray, y: np.ndarray, *, repeats: int,
-                           seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and std over ``repeats`` of the drop in R^2 when one column of ``X`` is
-    shuffled, per column: ``sklearn.inspection.permutation_importance``'s numbers (the same
-    shuffles from the same seed), with every shuffled copy predicted in one call."""
-    from sklearn.metrics import r2_score
+def problem_spaces(runs: pd.DataFrame) -> dict[str, set[str]]:
+    """Per problem, the union of the search spaces its runs declared (the hyperparameters
+    its importance is about)."""
+    spaces: dict[str, set[str]] = {}
+    for problem, spec in zip(runs["problem"], runs["spec"], strict=True):
+        spaces.setdefault(problem, set()).update(
+            (spec.get("space") or {}) if isinstance(spec, dict) else {})
+    return spaces
 
-    n, columns = X.shape
-    shuffle_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
-    copies = []
-    for column in range(columns):
-        rng, order = np.random.RandomState(shuffle_seed), np.arange(n)
-        shuffled = X.copy()
-        for _ in range(repeats):  # each shuffle moves the previous one's column again
-            rng.shuffle(order)
-            shuffled[:, column] = shuffled[order, column]
-            copies.append(shuffled.copy())
-    predicted = model.predict(np.vstack([X, *copies])).reshape(-1, n)
-    baseline = r2_score(y, predicted[0])
-    drops = np.array([baseline - r2_score(y, p) for p in predicted[1:]]).reshape(columns,
-                                                                                 repeats)
-    return drops.mean(axis=1), drops.std(axis=1)
+
+def importance_fingerprint(runs: pd.DataFrame, problem: str, space: set[str]) -> str:
+    """What one problem's importance was fitted from: its runs (key, status, trials, end),
+    the hyperparameters and :data:`METHOD`. Another fingerprint: fit it again."""
+    mine = runs.loc[runs["problem"] == problem, ["key", "status", "n_trials", "finished_at"]]
+    rows = sorted(json.dumps([str(k), str(s), int(n), f if f == f else None])
+                  for k, s, n, f in mine.itertuples(index=False))
+    text = json.dumps([METHOD, MAX_TRIALS, MIN_TRIALS, sorted(space), rows])
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def stale_importances(store: ResultStore, suite: str, round: str, runs: pd.DataFrame
+                      ) -> dict[str, str]:
+    """Per problem of ``runs`` whose importance is not stored for exactly these runs: the
+    fingerprint it should be stored under."""
+    stored = store.importances(suite=suite, round=round)
+    wanted = {problem: importance_fingerprint(runs, problem, space)
+              for problem, space in problem_spaces(runs).items()}
+    return {p: f for p, f in wanted.items() if stored.get(p, ("", None))[0] != f}
+
+
+def stored_importances(store: ResultStore, suite: str, round: str, runs: pd.DataFrame
+                       ) -> dict[str, Importance]:
+    """The importances stored for exactly ``runs`` of the suite's round, per problem (a
+    problem whose runs changed since its importance was fitted is left out)."""
+    stored = store.importances(suite=suite, round=round)
+    found = {}
+    for problem, space in problem_spaces(runs).items():
+        fingerprint, record = stored.get(problem, ("", None))
+        if record is not None and fingerprint == importance_fingerprint(runs, problem, space):
+            found[problem] = Importance.from_record(record)
+    return found
 
 
 def importance_inputs(trials: pd.DataFrame, problem: str, *, space: set[str],
@@ -89,58 +110,3 @@ def importance_inputs(trials: pd.DataFrame, problem: str, *, space: set[str],
     if len(subset) > MAX_TRIALS:
         subset = subset.sample(MAX_TRIALS, random_state=seed)
     return subset
-
-
-def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],
-                              top: int = 2, seed: int = 0) -> Importance:
-    """Importance of each hyperparameter of ``space`` on ``problem`` from all the scored
-    trials over that space (trials of strategies with their own pipelines are left out)."""
-    return fitted_importance(importance_inputs(trials, problem, space=space, seed=seed),
-                             problem, top=top, seed=seed)
-
-
-def importances_of(inputs: list[tuple[str, pd.DataFrame]], *, top: int = 2,
-                   seed: int = 0) -> list[Importance]:
-    """:func:`fitted_importance` of each (problem, :func:`importance_inputs`) pair: one call,
-    so that one process imports scikit-learn for all of them."""
-    return [fitted_importance(subset, problem, top=top, seed=seed)
-            for problem, subset in inputs]
-
-
-def fitted_importance(subset: pd.DataFrame, problem: str, *, top: int = 2,
-                      seed: int = 0) -> Importance:
-    """The surrogate fitted on ``subset`` (:func:`importance_inputs`), its permutation
-    importance and partial dependence on the ``top`` hyperparameters."""
-    if len(subset) < MIN_TRIALS:
-        return Importance(problem, len(subset), [], [], None,
-                          f"{len(subset)} scored trial(s) with hyperparameters; at least "
-                          f"{MIN_TRIALS} are needed")
-    X, categories = _encode(subset["params"])
-    varying = [c for c in X.columns if X[c].nunique(dropna=True) > 1]
-    if not varying:
-        return Importance(problem, len(subset), [], [], None,
-                          "no hyperparameter varied across the trials")
-    from sklearn.ensemble import RandomForestRegressor
-    from sklearn.inspection import partial_dependence
-
-    X = X[varying].to_numpy(float)
-    y = subset["mean_cv_score"].to_numpy(float)
-    model = RandomForestRegressor(n_estimators=30, min_samples_leaf=2, random_state=seed,
-                                  n_jobs=1).fit(X, y)
-    means, stds = permutation_importance(model, X, y, repeats=3, seed=seed)
-    order = np.argsort(-means)
-    importances = [(varying[i], float(means[i]), float(stds[i])) for i in order]
-    dependence = []
-    for name, _, _ in importances[:top]:
-        column = varying.index(name)
-        is_cat = name in categories
-        pd_result = partial_dependence(model, X, [column], grid_resolution=20,
-                                       kind="average", categorical_features=[column]
-                                       if is_cat else None)
-        grid = pd_result["grid_values"][0]
-        values: list[float | str] = ([categories[name][int(v)] for v in grid] if is_cat
-                                     else [float(v) for v in grid])
-        dependence.append(Dependence(name, values,
-                                     [float(v) for v in pd_result["average"][0]], is_cat))
-    return Importance(problem, len(subset), importances, dependence,
-                      float(model.score(X, y)), None)

@@ -3,7 +3,6 @@ data (text, sort keys, marks) and inline SVG charts. Templates only lay it out."
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from typing import Any
 
 import pandas as pd
@@ -22,7 +21,7 @@ from harness.analysis import (
 )
 from harness.analysis.design import initial_design_warnings
 from harness.analysis.history import History
-from harness.analysis.importance import Importance, importance_inputs, importances_of
+from harness.analysis.importance import NOT_STORED, Importance
 from harness.analysis.leaderboard import Estimate
 from harness.analysis.preparation import preparation_rows
 from harness.plain import utc_minute
@@ -30,7 +29,6 @@ from harness.records import UNSUCCESSFUL_STATUSES
 from harness.report.cells import cell as _cell
 from harness.report.cells import num as _num
 from harness.report.charts._svg import color_for
-from harness.report.charts.batch import aside
 from harness.report.charts.history import history_svg
 from harness.report.charts.importance import importance_svg
 from harness.report.charts.lines import anytime_svg, learning_svg
@@ -153,22 +151,12 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
     }
 
 
-def _importance_inputs(data: SuiteData) -> list[tuple[str, pd.DataFrame]]:
-    """Per problem, the trials its importance surrogate is fitted on (over the union of
-    the search spaces its runs declared)."""
-    runs, inputs = data.runs, []
-    for problem in data.problems:
-        spaces = runs.loc[runs["problem"] == problem, "spec"].map(
-            lambda s: set(s.get("space") or {}))
-        space = set().union(*spaces) if len(spaces) else set()
-        inputs.append((problem, importance_inputs(data.trials, problem, space=space)))
-    return inputs
-
-
-def _add_importance(problems: list[dict[str, Any]], pending: Future[list[Importance]]) -> None:
-    """Each problem's importance section, once its surrogate is fitted."""
-    for problem, importance in zip(problems, pending.result(), strict=True):
-        problem.update(_importance(importance))
+def _importance_sections(problems: list[str], importances: dict[str, Importance]
+                         ) -> dict[str, dict[str, Any]]:
+    """Each problem's importance section, as stored (a note where none is)."""
+    return {name: _importance(importances.get(name)
+                              or Importance(name, 0, [], [], None, NOT_STORED))
+            for name in problems}
 
 
 def _importance(importance: Importance) -> dict[str, Any]:
@@ -213,22 +201,25 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
 
 def build_context(data: SuiteData, *, learning_curves: bool = True,
                   history: History | None = None,
-                  nearest: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                  nearest: list[dict[str, Any]] | None = None,
+                  importances: dict[str, Importance] | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain data and SVG strings (``history``: the
     suite's earlier rounds, see ``analysis.history.round_history``). The verdict is
     ``analysis.suite_verdict``'s, as ``harness recommend`` prints it; the learning curves
     are those stored with the runs of the contender it names; ``learning_curves=False``
     leaves them out; ``nearest``: the "Data like yours" sections
-    (``report.nearest_context``)."""
+    (``report.nearest_context``); ``importances``: each problem's hyperparameter importance as
+    stored (``analysis.stored_importances``)."""
     colors = color_for(data.strategies)
-    # the surrogates are fitted in a chart worker (see charts.batch.aside) meanwhile
-    pending = aside(importances_of, _importance_inputs(data))
+    # first the charts whose data is ready: drawn by the chart workers while the rest is worked out
+    importance = _importance_sections(data.problems, importances or {})
     verdict = suite_verdict(data.runs) if len(data.runs) else None
     datasets = dict(zip(data.runs["problem"], data.runs["dataset"], strict=True))
     problems = [_problem(data, p, colors, learning=None if not learning_curves else
                          named(verdict, datasets[p]) if verdict else [])
                 for p in data.problems]
-    _add_importance(problems, pending)
+    for problem in problems:
+        problem.update(importance[problem["name"]])
     gaps = overfitting_gaps(data.runs) if len(data.runs) else []
     return {
         "header": _header(data),

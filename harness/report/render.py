@@ -60,9 +60,8 @@ def _page(db: Path, suite: str | None, out_dir: Path, learning_curves: bool,
     out of the garbage collector meanwhile, so that the many collections while charts are
     drawn do not each walk it again (about a tenth of the report's time on 20,000 trials).
     """
-    from harness.analysis import load_suite_data
+    from harness.analysis import load_suite_data, stored_importances
     from harness.analysis.history import round_history
-    from harness.analysis.importance import SURROGATE_IMPORTS
     from harness.report.charts._svg import unique_svg_ids
     from harness.report.charts.batch import ChartBatch
     from harness.report.context import build_context
@@ -70,20 +69,20 @@ def _page(db: Path, suite: str | None, out_dir: Path, learning_curves: bool,
 
     gc.freeze()  # before the chart workers are forked, too: fewer pages copied into them
     try:
-        # its workers start while the store is read, one importing the surrogates' code
-        with ChartBatch(chart_workers, aside_imports=SURROGATE_IMPORTS) as charts:
+        with ChartBatch(chart_workers) as charts:  # its workers start while the store is read
             with ResultStore(db, create=False) as store:
                 name = store.suite_name(suite)
                 data = load_suite_data(store, name)
                 history = round_history(store, name)
                 nearest = _nearest(store, data)
+                importances = stored_importances(store, name, data.round, data.runs)
             folder, out = (out_dir / name).resolve(), out_dir.resolve()
             if folder == out or not folder.is_relative_to(out):  # e.g. a suite named '..'
                 raise UserError(f"suite name {name!r} would put the report in {folder}, "
                                 f"outside --out {out}")
             gc.freeze()
             context = build_context(data, learning_curves=learning_curves, history=history,
-                                    nearest=nearest)
+                                    nearest=nearest, importances=importances)
             html = _environment(templates()).get_template(ENTRY_TEMPLATE).render(**context)
             html = charts.fill(html)
     finally:
@@ -96,7 +95,9 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
     """Build and write ``<out_dir>/<suite>/index.html`` from the store; returns its path.
 
     ``suite`` defaults to the suite run most recently. The learning curves are the ones
-    stored with the runs (no model is fitted); ``learning_curves=False`` leaves them out.
+    stored with the runs, the hyperparameter importance the one stored for the suite's round
+    (no model is fitted: ``harness.importances.store_importances`` fits what is missing);
+    ``learning_curves=False`` leaves the curves out.
     ``chart_workers``: processes that draw the charts (None: one per core, at most 4; 0:
     all in this process).
     """
