@@ -6,9 +6,7 @@ and returns a placeholder; :meth:`ChartBatch.fill` puts each chart's SVG in plac
 placeholder in the rendered page. The workers are forked when the batch starts, before the
 store is read, with matplotlib's drawing code imported once by the report's process (each
 worker importing it cost more CPU in all, and on two cores the report is bound by its CPU);
-they are sent only each chart's arguments. :func:`aside` hands them other work that needs
-large imports the report's process does without (the importance surrogates' fits): one
-worker imports them as soon as it is forked and waits for that call, then draws too.
+they are sent only each chart's arguments.
 
 Matplotlib draws in one thread only, and a report draws dozens of charts, so on two or
 more cores this is the report's largest saving; on one core, without ``fork`` or in a
@@ -18,10 +16,8 @@ once instead.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
-import importlib
 import multiprocessing
 import os
 import re
@@ -29,7 +25,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextvars import ContextVar, Token
-from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 #: At most this many worker processes: past it, starting them costs more than it saves.
@@ -38,7 +33,6 @@ _ACTIVE: ContextVar[ChartBatch | None] = ContextVar("harness_chart_batch", defau
 _PLACEHOLDER = "<!--harness-chart-{}-->"  # page text can never hold it: text is escaped
 _PLACEHOLDERS = re.compile(r"<!--harness-chart-(\d+)-->")
 F = TypeVar("F", bound=Callable[..., str])
-T = TypeVar("T")
 
 
 def default_workers() -> int:
@@ -62,33 +56,6 @@ def deferrable(func: F) -> F:
     return chart  # type: ignore[return-value]
 
 
-def aside(func: Callable[..., T], *args: Any) -> Future[T]:
-    """``func(*args)`` computed by one of the active batch's worker processes while this one
-    goes on (its Future), or at once where no batch draws in workers. For work that needs
-    large imports this process can do without (scikit-learn, for the importance surrogate):
-    one call, so that one worker imports them; the first call goes to the worker that has
-    imported the batch's ``aside_imports`` since the batch started."""
-    batch = _ACTIVE.get()
-    if batch is None:
-        done: Future[T] = Future()
-        done.set_result(func(*args))
-        return done
-    return batch.aside(func, args)
-
-
-#: The worker's end of the pipe that sends the waiting worker its call (inherited by fork).
-_ASIDE_END: list[Connection] = []
-
-
-def _aside_loop(modules: tuple[str, ...]) -> Any:
-    """In one worker: import ``modules`` now, then wait for the one call and return its
-    result (None when the batch ends without one)."""
-    for name in modules:
-        importlib.import_module(name)
-    call = _ASIDE_END[0].recv()
-    return None if call is None else call[0](*call[1])
-
-
 def _import_drawing() -> None:
     import matplotlib
 
@@ -110,11 +77,8 @@ class ChartBatch:
     (``with ChartBatch() as charts: ...``), in ``workers`` forked processes (None: see
     :func:`default_workers`; 0: each at once, in this process)."""
 
-    def __init__(self, workers: int | None = None, *,
-                 aside_imports: tuple[str, ...] = ()) -> None:
+    def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else workers
-        self.aside_imports = aside_imports
-        self._aside: tuple[Connection, Future[Any]] | None = None
         self._executor: ProcessPoolExecutor | None = None
         self._futures: list[Future[str]] = []
         self._token: Token[ChartBatch | None] | None = None
@@ -125,14 +89,7 @@ class ChartBatch:
             context = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                                  initializer=_in_worker)
-            if self.aside_imports:  # one worker imports them while the store is read
-                ours, theirs = context.Pipe()
-                _ASIDE_END[:] = [theirs]
-                self._aside = ours, self._executor.submit(_aside_loop, self.aside_imports)
-                _ASIDE_END.clear()
-                theirs.close()
-            else:
-                self._executor.submit(int)  # forks the workers now
+            self._executor.submit(int)  # forks the workers now
             self._token = _ACTIVE.set(self)
         return self
 
@@ -140,7 +97,6 @@ class ChartBatch:
         if self._token is not None:
             _ACTIVE.reset(self._token)
             self._token = None
-        self._release_aside()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
@@ -149,23 +105,6 @@ class ChartBatch:
     def parallel(self) -> bool:
         """Whether charts are drawn by worker processes (placeholders to :meth:`fill`)."""
         return self._token is not None
-
-    def _release_aside(self) -> None:
-        """The worker waiting for an aside call that did not come stops waiting."""
-        if self._aside is not None:
-            with contextlib.suppress(OSError):
-                self._aside[0].send(None)
-            self._aside = None
-
-    def aside(self, func: Callable[..., T], args: tuple[Any, ...]) -> Future[T]:
-        """See :func:`aside`."""
-        assert self._executor is not None, "aside() outside the batch's with-block"
-        if self._aside is None:
-            return self._executor.submit(func, *args)
-        ours, future = self._aside
-        self._aside = None
-        ours.send((func, args))
-        return future
 
     def submit(self, chart: Callable[..., str], args: tuple[Any, ...],
                kwargs: dict[str, Any]) -> str:
@@ -177,6 +116,5 @@ class ChartBatch:
     def fill(self, html: str) -> str:
         """``html`` with every placeholder replaced by its chart's SVG (waits for them; a
         chart that failed raises its error here)."""
-        self._release_aside()
         svgs = [future.result() for future in self._futures]
         return _PLACEHOLDERS.sub(lambda m: svgs[int(m.group(1))], html)
