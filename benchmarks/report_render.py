@@ -51,7 +51,7 @@ def _context(*names: str) -> list[tuple[str, str]]:
 #: are patched where the report looks them up, so every call is timed once; a name the
 #: code under test lacks is skipped (so that older code can be measured alike).
 SECTIONS = {
-    "read store": [("harness.analysis", "load_suite_data")],
+    "read store": [("harness.analysis", "load_suite_data"), ("harness.analysis", "suite_runs")],
     "verdict": _context("suite_verdict"),
     "recommendation, normalized, significance": _context(
         "recommendation_context", "normalized_context", "significance_context"),
@@ -63,7 +63,7 @@ SECTIONS = {
     # reading the stored importance; the older code's names: "aside" (the surrogates' fits
     # in a chart worker), "hyperparameter_importance" (fitted by the report itself)
     "importance": [("harness.analysis", "stored_importances"),
-                   *_context("_importance_sections", "_importance_inputs", "aside",
+                   *_context("importance_sections", "_importance_inputs", "aside",
                              "_add_importance", "hyperparameter_importance",
                              "importance_svg")],
     "learning curves": _context("learning_curve_of", "learning_svg"),

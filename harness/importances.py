@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.analysis import load_suite_data
-from harness.analysis._data import suite_runs
+from harness.analysis import load_suite_data, suite_runs
 from harness.analysis.importance import (
     MIN_TRIALS,
     Dependence,

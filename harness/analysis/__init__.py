@@ -1,6 +1,6 @@
 """Every number of the report, computed from the store as plain data (no rendering here)."""
 
-from harness.analysis._data import SuiteData, load_suite_data, problem_label
+from harness.analysis._data import SuiteData, load_suite_data, problem_label, suite_runs
 from harness.analysis.contenders import LEVELS, contender_label, observations
 from harness.analysis.cost import CostPoint, GapRow, cost_points, overfitting_gaps
 from harness.analysis.curves import ProblemCurves, anytime_curves, best_so_far_at, run_traces
@@ -40,6 +40,6 @@ __all__ = [
     "critical_difference", "holm", "leaderboard",
     "learning_curve_of", "learning_curve_of_best", "load_suite_data", "normalized_scores",
     "observations", "overfitting_gaps", "pairwise_comparisons", "problem_label", "recommend",
-    "regularization_summary", "run_traces", "stored_importances", "suite_verdict",
+    "regularization_summary", "run_traces", "stored_importances", "suite_runs", "suite_verdict",
     "test_scores_by_strategy", "verdict_plain", "win_tie_loss", "win_tie_loss_counts",
 ]

@@ -151,9 +151,11 @@ def _problem(data: SuiteData, problem: str, colors: dict[str, str], *,
     }
 
 
-def _importance_sections(problems: list[str], importances: dict[str, Importance]
-                         ) -> dict[str, dict[str, Any]]:
-    """Each problem's importance section, as stored (a note where none is)."""
+def importance_sections(problems: list[str], importances: dict[str, Importance]
+                        ) -> dict[str, dict[str, Any]]:
+    """Each problem's importance section from its stored importance (a note where none is
+    stored; see ``analysis.stored_importances``). It needs no trials: built first, its
+    charts are drawn while the trials are read."""
     return {name: _importance(importances.get(name)
                               or Importance(name, 0, [], [], None, NOT_STORED))
             for name in problems}
@@ -202,17 +204,17 @@ def _history(history: History | None, colors: dict[str, str]) -> dict[str, Any] 
 def build_context(data: SuiteData, *, learning_curves: bool = True,
                   history: History | None = None,
                   nearest: list[dict[str, Any]] | None = None,
-                  importances: dict[str, Importance] | None = None) -> dict[str, Any]:
+                  importance: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain data and SVG strings (``history``: the
     suite's earlier rounds, see ``analysis.history.round_history``). The verdict is
     ``analysis.suite_verdict``'s, as ``harness recommend`` prints it; the learning curves
     are those stored with the runs of the contender it names; ``learning_curves=False``
     leaves them out; ``nearest``: the "Data like yours" sections
-    (``report.nearest_context``); ``importances``: each problem's hyperparameter importance as
-    stored (``analysis.stored_importances``)."""
+    (``report.nearest_context``); ``importance``: each problem's hyperparameter importance
+    section (:func:`importance_sections`; None: a note that none is stored)."""
     colors = color_for(data.strategies)
-    # first the charts whose data is ready: drawn by the chart workers while the rest is worked out
-    importance = _importance_sections(data.problems, importances or {})
+    if importance is None:
+        importance = importance_sections(data.problems, {})
     verdict = suite_verdict(data.runs) if len(data.runs) else None
     datasets = dict(zip(data.runs["problem"], data.runs["dataset"], strict=True))
     problems = [_problem(data, p, colors, learning=None if not learning_curves else

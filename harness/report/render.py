@@ -60,11 +60,11 @@ def _page(db: Path, suite: str | None, out_dir: Path, learning_curves: bool,
     out of the garbage collector meanwhile, so that the many collections while charts are
     drawn do not each walk it again (about a tenth of the report's time on 20,000 trials).
     """
-    from harness.analysis import load_suite_data, stored_importances
+    from harness.analysis import load_suite_data, stored_importances, suite_runs
     from harness.analysis.history import round_history
     from harness.report.charts._svg import unique_svg_ids
     from harness.report.charts.batch import ChartBatch
-    from harness.report.context import build_context
+    from harness.report.context import build_context, importance_sections
     from harness.store import ResultStore
 
     gc.freeze()  # before the chart workers are forked, too: fewer pages copied into them
@@ -72,17 +72,20 @@ def _page(db: Path, suite: str | None, out_dir: Path, learning_curves: bool,
         with ChartBatch(chart_workers) as charts:  # its workers start while the store is read
             with ResultStore(db, create=False) as store:
                 name = store.suite_name(suite)
-                data = load_suite_data(store, name)
+                round, _, runs = suite_runs(store, name)  # the runs, without the trials
+                # its charts are drawn by the workers while the trials are read
+                importance = importance_sections(list(dict.fromkeys(runs["problem"])),
+                                                 stored_importances(store, name, round, runs))
+                data = load_suite_data(store, name, round=round)
                 history = round_history(store, name)
                 nearest = _nearest(store, data)
-                importances = stored_importances(store, name, data.round, data.runs)
             folder, out = (out_dir / name).resolve(), out_dir.resolve()
             if folder == out or not folder.is_relative_to(out):  # e.g. a suite named '..'
                 raise UserError(f"suite name {name!r} would put the report in {folder}, "
                                 f"outside --out {out}")
             gc.freeze()
             context = build_context(data, learning_curves=learning_curves, history=history,
-                                    nearest=nearest, importances=importances)
+                                    nearest=nearest, importance=importance)
             html = _environment(templates()).get_template(ENTRY_TEMPLATE).render(**context)
             html = charts.fill(html)
     finally:
