@@ -71,7 +71,9 @@ SECTIONS = {
     "history": [("harness.analysis.history", "round_history"), *_context("_history")],
     "HTML (Jinja2, SVG ids)": [("jinja2.environment", "Template.render"),
                                ("harness.report.charts._svg", "unique_svg_ids")],
-    "charts: waiting for the workers": [("harness.report.charts.batch", "ChartBatch.fill")],
+    # the charts no worker has started, drawn by the report's process, and the wait for the rest
+    "charts: drawn at the end or waited for": [("harness.report.charts.batch",
+                                                "ChartBatch.fill")],
 }
 
 RENDER = """

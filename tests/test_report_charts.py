@@ -73,6 +73,15 @@ with ChartBatch(workers=2) as batch:
     placeholder = pareto_svg(points, colors, "accuracy")
     assert placeholder != in_place
     assert batch.fill(f"<p>{placeholder}</p>") == f"<p>{in_place}</p>"
+# one worker; the charts it has not begun when the page is filled are drawn here instead
+many = [CostPoint(f"s{i}", 1.0 + i, 0.5 + i / 50, 5.0, 0.01, i % 2 == 0) for i in range(8)]
+charts = [pareto_svg(many[:n], {p.strategy: "#1f77b4" for p in many}, "accuracy")
+          for n in range(1, 9)]
+with ChartBatch(workers=1) as batch:
+    page = "".join(pareto_svg(many[:n], {p.strategy: "#1f77b4" for p in many}, "accuracy")
+                   for n in range(1, 9))
+    assert batch.fill(page) == "".join(charts)
+    assert batch.drawn_here > 0  # filled at once: most were still queued
 print("drawn by workers, the same chart")
 """
 

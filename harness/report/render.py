@@ -101,8 +101,8 @@ def write_report(*, db: Path, suite: str | None = None, out_dir: Path = DEFAULT_
     stored with the runs, the hyperparameter importance the one stored for the suite's round
     (no model is fitted: ``harness.importances.store_importances`` fits what is missing);
     ``learning_curves=False`` leaves the curves out.
-    ``chart_workers``: processes that draw the charts (None: one per core, at most 4; 0:
-    all in this process).
+    ``chart_workers``: processes that draw the charts beside this one (None: one per core
+    besides this process's, at most 4; 0: all in this process).
     """
     name, html = _page(db, suite, out_dir, learning_curves, chart_workers)
     path = out_dir / name / "index.html"
