@@ -179,8 +179,7 @@ def critical_path(suite_path: Path, workdir: Path) -> list[tuple[str, str, float
     last = {s["phase"]: s for s in spans}
     zygote_pid = first["zygote warm-up"]["pid"]
     stages = [s for s in spans if s["phase"] == "zygote warm-up" and s["pid"] == zygote_pid]
-    names = ["imports for planning (scikit-learn, SciPy, pandas)", "imports for workers",
-             "the suite's models"]
+    names = ["scikit-learn, SciPy, pandas", "the workers' modules", "the suite's models"]
     steps = [("main", "start-up, CLI, fork of the zygote", launched,
               first["fork server start"]["end"]),
              *[("zygote", f"warm-up: {name}", s["start"], s["end"])
@@ -216,8 +215,11 @@ def _suite_phases(mine: dict[str, list[dict[str, Any]]], launched: float, ended:
     phases = {"interpreter start-up": startup["start"] - launched,
               "CLI imports": _total(mine["cli imports"]),
               "suite file": _total(mine["suite file"]),
-              "planning (load, split, cache, meta-features)": _total(mine["planning"]),
+              "planning (load, split, cache, meta-features)": _total(mine["planning"])
+              + _total(mine["planning: wait for the zygote's"]),
               "  of which imports": sum(s["imports_s"] for s in mine["planning"]),
+              "  of which waiting for the zygote's": _total(
+                  mine["planning: wait for the zygote's"]),
               "store: open, stored runs, suite row": sum(_total(mine[p]) for p in (
                   "store open", "store: stored runs", "store: suite row", "store close")),
               "provenance (versions, git, machine)": _total(mine["provenance"]),
