@@ -193,7 +193,8 @@ def _prepare_in(forkserver: ForkServer, suite: Suite, cache_dir: Path,
                 filters: dict[str, set[str]]) -> list[Any] | None:
     """The suite's datasets prepared in a process forked from ``forkserver``'s zygote (which
     imports scikit-learn anyway, so this process need not), while the zygote warms up for
-    the suite's models; None if that failed (then the planner prepares them itself)."""
+    the suite's models and strategies; None if that failed (the planner then prepares
+    them itself)."""
     with tempfile.TemporaryDirectory(prefix="harness-plan-") as scratch:
         out = Path(scratch) / "prepared.json"
         request = forkserver.start_call(
@@ -201,8 +202,9 @@ def _prepare_in(forkserver: ForkServer, suite: Suite, cache_dir: Path,
             {"entries": [[e.ref, e.options] for e in suite.datasets],
              "base_dir": str(suite.base_dir.resolve()), "test_size": suite.test_size,
              "cache_dir": str(cache_dir.resolve()), "cv": suite.cv}, out)
-        forkserver.warm([m.name for m in suite.models
-                         if "model" not in filters or m.name in filters["model"]])
+        forkserver.warm({"models": [m.name for m in suite.models
+                                    if "model" not in filters or m.name in filters["model"]],
+                         "strategies": [s.name for s in suite.strategies]})
         return forkserver.call_result(request, out)
 
 

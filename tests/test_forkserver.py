@@ -37,13 +37,14 @@ def test_a_call_is_forked_between_warm_up_stages_and_a_failed_one_says_none(tmp_
 def test_a_zygote_started_before_the_suite_is_ready_once_told_its_models(tmp_path):
     told = tmp_path / "models.json"
     server = ForkServer()
-    server.start(warm_up=lambda: None, warm_models=lambda names: told.write_text(
-        json.dumps(names)))
+    server.start(warm_up=lambda: None, warm_for=lambda suite: told.write_text(
+        json.dumps(suite)))
     try:
         assert not server.wait_ready(1.0)  # warm, but not yet for the suite's models
-        server.warm(["svc", "random_forest"])
+        server.warm({"models": ["svc", "random_forest"], "strategies": ["grid"]})
         assert server.wait_ready(30)
-        assert json.loads(told.read_text()) == ["svc", "random_forest"]
+        assert json.loads(told.read_text()) == {"models": ["svc", "random_forest"],
+                                                "strategies": ["grid"]}
     finally:
         server.stop()
 

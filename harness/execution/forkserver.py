@@ -82,14 +82,14 @@ class ForkServer:
         return True
 
     def start(self, warm_up: Callable[[], None] | Sequence[Callable[[], None]] | None = None,
-              *, warm_models: Callable[[list[str]], None] | None = None) -> None:
+              *, warm_for: Callable[[Any], None] | None = None) -> None:
         """Fork the zygote. Call while the process has no threads of its own running.
 
         ``warm_up`` (a function, or stages: calls that have arrived are forked between
         them) runs in the zygote before it serves (imports its workers need, done once
         instead of in every worker, while this process goes on); until it is done the
-        server is not :attr:`available` (see :meth:`wait_ready`). With ``warm_models``, the
-        zygote is ready only once it has also run ``warm_models(names)`` for the names
+        server is not :attr:`available` (see :meth:`wait_ready`). With ``warm_for``, the
+        zygote is ready only once it has also run ``warm_for(suite)`` for what
         :meth:`warm` sends (a zygote started before the suite is read)."""
         stages = [] if warm_up is None else [warm_up] if callable(warm_up) else list(warm_up)
         req_r, req_w = os.pipe()
@@ -101,18 +101,18 @@ class ForkServer:
                 die_with_parent(harness)
                 os.close(req_w)
                 os.close(rep_r)
-                serve(req_r, rep_w, stages, warm_models=warm_models,
-                      ready_when_warm=warm_models is None)
+                serve(req_r, rep_w, stages, warm_for=warm_for, ready_when_warm=warm_for is None)
             finally:
                 os._exit(0)
-        if not stages and warm_models is None:
+        if not stages and warm_for is None:
             self._ready.set()
         self._started(pid, req_r, req_w, rep_r, rep_w)
 
-    def warm(self, models: Sequence[str]) -> None:
-        """Have a zygote started with ``warm_models`` warm up for ``models``; it is ready
-        once it has (requests are served in order)."""
-        self._request({"warm": list(models)})
+    def warm(self, suite: dict[str, list[str]]) -> None:
+        """Have a zygote started with ``warm_for`` warm up for ``suite`` (what its runs use,
+        as JSON: ``{"models": [...], "strategies": [...]}``); it is ready once it has
+        (requests are served in order)."""
+        self._request({"warm": suite})
         self.warmed = True
 
     def start_call(self, target: str, kwargs: dict[str, Any], out: Path) -> int:
@@ -257,7 +257,7 @@ def start_early() -> ForkServer:
     import numpy  # noqa: F401 - both processes import it: once, before the fork
 
     server = ForkServer()
-    server.start(warm_up=[_planning_imports, _worker_imports], warm_models=_estimator_imports)
+    server.start(warm_up=[_planning_imports, _worker_imports], warm_for=_suite_imports)
     return server
 
 
@@ -274,7 +274,13 @@ def _worker_imports() -> None:
     warm_up()
 
 
-def _estimator_imports(models: list[str]) -> None:
+def _suite_imports(suite: dict[str, list[str]]) -> None:
+    """The estimators of the suite's models and its strategies' modules (as the harness
+    imported them, planning, when it forked its zygote after planning)."""
     from harness.execution.worker import warm_estimators
+    from harness.strategies import resolve_strategy
 
-    warm_estimators(models)
+    warm_estimators(suite.get("models", []))
+    for name in suite.get("strategies", []):
+        with contextlib.suppress(KeyError, ImportError):  # planning says what is wrong
+            resolve_strategy(name).cls  # noqa: B018 - imports its module (not its libraries)

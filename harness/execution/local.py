@@ -49,7 +49,7 @@ class LocalExecutor:
         if self.fork_workers and self._forkserver is None and self._early is not None:
             self._forkserver, self._early = self._early, None
             if not self._forkserver.warmed:
-                self._forkserver.warm(list(models))
+                self._forkserver.warm({"models": list(models)})
         elif self.fork_workers and self._forkserver is None:
             self._forkserver = ForkServer()
             names = list(models)

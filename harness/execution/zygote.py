@@ -25,13 +25,13 @@ REAP_POLL_S = 0.01  # how soon the zygote notices that a worker has exited (a ru
 
 
 def serve(req_fd: int, rep_fd: int, warm_up: Sequence[Callable[[], None]] = (), *,
-          warm_models: Callable[[list[str]], None] | None = None,
+          warm_for: Callable[[Any], None] | None = None,
           ready_when_warm: bool = True) -> None:
     """Run the warm-up stages (calls that have arrived are forked between them: a call
     needs only what the stage before imported), say ``ready`` (unless a ``warm`` request
     is to do that), then serve until the request pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
-    zygote = _Zygote(req_fd, rep_fd, warm_models)
+    zygote = _Zygote(req_fd, rep_fd, warm_for)
     for stage in warm_up:
         _warm(stage)
         _reap(zygote.children, rep_fd, block=False)  # a call forked before may have ended
@@ -57,9 +57,8 @@ def _warm(warm_up: Callable[[], None]) -> None:
 
 
 class _Zygote:
-    def __init__(self, req_fd: int, rep_fd: int,
-                 warm_models: Callable[[list[str]], None] | None):
-        self.req_fd, self.rep_fd, self.warm_models = req_fd, rep_fd, warm_models
+    def __init__(self, req_fd: int, rep_fd: int, warm_for: Callable[[Any], None] | None):
+        self.req_fd, self.rep_fd, self.warm_for = req_fd, rep_fd, warm_for
         self.children: dict[int, int] = {}  # pid -> request id
         self.buffer = b""
         self.closed = False
@@ -92,8 +91,8 @@ class _Zygote:
     def _serve_one(self, request: dict[str, Any]) -> None:
         if "warm" in request:
             _reap(self.children, self.rep_fd, block=False)  # report a call before warming
-            if self.warm_models is not None:
-                _warm(functools.partial(self.warm_models, request["warm"]))
+            if self.warm_for is not None:
+                _warm(functools.partial(self.warm_for, request["warm"]))
             _reply(self.rep_fd, {"ready": True})
             return
         fork = _fork_call if "call" in request else _fork_worker
