@@ -243,6 +243,8 @@ class ForkServer:
                     os.kill(self._pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self._pid, 0)
+        if self._reader is not None:  # it ends with the zygote: no thread left (a process
+            self._reader.join(timeout=1)  # may fork again: a Dask suite's own zygote)
         self._pid = 0
 
 
