@@ -34,6 +34,16 @@ def test_a_call_is_forked_between_warm_up_stages_and_a_failed_one_says_none(tmp_
         server.stop()
 
 
+def test_a_call_the_zygote_does_not_start_in_time_is_left_to_the_caller(tmp_path):
+    server = ForkServer()
+    server.start(warm_up=lambda: time.sleep(60))  # a zygote stuck warming up
+    try:
+        request = server.start_call("json:dumps", {"obj": 1}, tmp_path / "out.json")
+        assert server.call_result(request, tmp_path / "out.json", start_within=1.0) is None
+    finally:
+        server.stop()
+
+
 def test_a_zygote_started_before_the_suite_is_ready_once_told_its_models(tmp_path):
     told = tmp_path / "models.json"
     server = ForkServer()

@@ -122,11 +122,14 @@ class ForkServer:
         return self._request({"call": target, "kwargs": kwargs, "out": str(out)},
                              numbered=True)
 
-    def call_result(self, request_id: int, out: Path) -> Any:
+    def call_result(self, request_id: int, out: Path, start_within: float = WARM_UP_S) -> Any:
         """The result of :meth:`start_call`, waiting for it; None when the call failed
-        (an exception, or the zygote is gone): the caller does the work itself."""
+        (an exception, the zygote is gone, or it did not start the call within
+        ``start_within`` seconds, still warming up): the caller does the work itself."""
         with self._lock:
-            exited = self._exited[request_id]
+            started, exited = self._spawned[request_id], self._exited[request_id]
+        if not started.wait(start_within):
+            return None
         exited.wait()
         report = self.poll(request_id)
         if report is None or report.returncode != 0 or not out.exists():
@@ -146,6 +149,7 @@ class ForkServer:
                 os.write(self._req_w, line.encode())
             except OSError:  # the zygote is gone: a call reports failure, a warm-up nothing
                 if numbered:
+                    self._spawned[request_id].set()
                     self._exited[request_id].set()
         return request_id
 
