@@ -45,7 +45,9 @@ class LocalExecutor:
         every worker) while this process goes on. Call while this process has no threads
         of its own running (after planning: the zygote inherits scikit-learn, which
         planning imported; forked before, it imports it a second time, which measured
-        0.9 s more CPU and 2 s more wall time for a one-run suite on a loaded machine)."""
+        0.9 s more CPU and 2 s more wall time for a one-run suite on a loaded machine).
+        A fork server given to the executor (started before planning, by a process that
+        leaves scikit-learn to its zygote) is used instead."""
         if self.fork_workers and self._forkserver is None and self._early is not None:
             self._forkserver, self._early = self._early, None
             if not self._forkserver.warmed:
