@@ -2,8 +2,8 @@
 
     python benchmarks/_trace.py TRACE.jsonl run --suite ... (the harness command's arguments)
 
-Used by ``overhead.py --trivial``. Before the command starts, the functions each phase runs
-in are wrapped with wall-clock timers (``time.perf_counter`` spans, written as JSON lines
+Used by ``overhead.py --trivial``. As their modules are imported, the functions each phase
+runs in are wrapped with wall-clock timers (``time.perf_counter`` spans, written as JSON lines
 to TRACE.jsonl by whichever process ran them: the harness, or a worker forked from it, which
 inherits the wrappers). Every import statement's time is counted too and charged to the
 phase it happened in. Nothing in the harness is changed; the timers cost microseconds.
@@ -47,6 +47,7 @@ def _timed_import(func: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             _IMPORT["seconds"] += time.perf_counter() - started
             _IMPORT["depth"] = 0
+            _wrap_loaded()
     return wrapper
 
 
@@ -64,47 +65,60 @@ def _span(phase: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _wrap(owner: Any, name: str, phase: str) -> None:
-    setattr(owner, name, _span(phase, getattr(owner, name)))
+#: module -> (class or "" for the module, function, phase): the functions each phase runs
+#: in, wrapped as soon as their module has been imported (in whichever process imports it:
+#: the harness, the zygote, a worker), so that tracing imports nothing early and the fork
+#: server still starts before the harness's imports, as it does untraced.
+TARGETS: dict[str, list[tuple[str, str, str]]] = {
+    "harness.runner": [("", name, phase) for name, phase in [
+        ("load_suite", "suite file"), ("plan_suite", "planning"),
+        ("_prepare_in", "planning: wait for the zygote's"),
+        ("package_versions", "provenance"), ("git_commit", "provenance"),
+        ("machine_info", "provenance"), ("prepare_environments", "environments")]],
+    "harness.store": [("ResultStore", name, phase) for name, phase in [
+        ("__init__", "store open"), ("finished_keys", "store: stored runs"),
+        ("start_suite", "store: suite row"), ("save_run", "store commit"),
+        ("runs", "summary: read runs"), ("finish_suite", "store: suite row"),
+        ("close", "store close")]],
+    "harness.claims": [("ClaimBook", name, "claims") for name in (
+        "claim", "release", "mark_abandoned_suites", "release_all")],
+    "harness.console": [("", "format_table", "summary: table"),
+                        ("", "summary_rows", "summary: table")],
+    "harness.execution.forkserver": [("ForkServer", "start", "fork server start"),
+                                     ("ForkServer", "spawn", "spawn request")],
+    "harness.execution.zygote": [("", "_warm", "zygote warm-up")],
+    "harness.execution.local": [("", "run_in_process", "run (harness side)")],
+    # worker side: run in the worker forked from the zygote, which inherits the wrappers
+    "harness.execution.events": [("EventWriter", "write", "event stream")],
+    "harness.execution.worker": [("", "level_scores_event", "budget levels"),
+                                 ("", "learning_curve_event", "learning curve"),
+                                 ("", "_own_usage", "worker: own usage"),
+                                 ("", "main", "worker")],
+    "harness.strategies.default": [("DefaultStrategy", "search", "search")],
+    "harness.datasets": [("", "load_split", "data loading"),
+                         ("", "prepare_for_plan", "datasets prepared (forked from zygote)")],
+}
+_WRAPPED: set[str] = set()
+
+
+def _wrap_loaded() -> None:
+    """Wrap the targets of every module imported since the last call."""
+    for module_name, targets in TARGETS.items():
+        module = sys.modules.get(module_name)
+        if module_name in _WRAPPED or module is None:
+            continue
+        _WRAPPED.add(module_name)
+        for owner_name, name, phase in targets:
+            owner = getattr(module, owner_name) if owner_name else module
+            wrapped = _worker_main if phase == "worker" else functools.partial(_span, phase)
+            setattr(owner, name, wrapped(getattr(owner, name)))
 
 
 def install() -> None:
-    """Wrap the phases' functions (harness side and worker side) with timers."""
+    """Count imports, and wrap the phases' functions with timers as their modules load."""
     builtins.__import__ = _timed_import(_real_import)
     importlib.import_module = _timed_import(_real_import_module)
     import harness.cli  # noqa: F401 - the command's own imports, timed by the caller
-    from harness import claims, console, runner, store
-    from harness.execution import events, forkserver, local, worker
-
-    for name, phase in [("load_suite", "suite file"), ("plan_suite", "planning"),
-                        ("package_versions", "provenance"), ("git_commit", "provenance"),
-                        ("machine_info", "provenance"),
-                        ("prepare_environments", "environments")]:
-        _wrap(runner, name, phase)
-    for name, phase in [("__init__", "store open"), ("finished_keys", "store: stored runs"),
-                        ("start_suite", "store: suite row"), ("save_run", "store commit"),
-                        ("runs", "summary: read runs"), ("finish_suite", "store: suite row"),
-                        ("close", "store close")]:
-        _wrap(store.ResultStore, name, phase)
-    for name in ("claim", "release", "mark_abandoned_suites", "release_all"):
-        _wrap(claims.ClaimBook, name, "claims")
-    for name in ("format_table", "summary_rows"):
-        _wrap(console, name, "summary: table")
-    _wrap(forkserver.ForkServer, "start", "fork server start")
-    _wrap(forkserver.ForkServer, "spawn", "spawn request")
-    _wrap(local, "run_in_process", "run (harness side)")
-    # worker side: these run in the worker forked from the zygote, which inherits them
-    _wrap(events.EventWriter, "write", "event stream")
-    _wrap(worker, "level_scores_event", "budget levels")
-    _wrap(worker, "learning_curve_event", "learning curve")
-    _wrap(worker, "_own_usage", "worker: own usage")
-    import harness.datasets as datasets
-    from harness.strategies.default import DefaultStrategy
-
-    _wrap(DefaultStrategy, "search", "search")
-
-    _wrap(datasets, "load_split", "data loading")
-    worker.main = _worker_main(worker.main)
 
 
 def _worker_main(main: Callable[..., int]) -> Callable[..., int]:

@@ -9,7 +9,9 @@ the 10-run suite (``_trace.py``: timers on the harness's functions, in the harne
 its workers) says where a run's fixed cost goes; the one-run suite is timed from the
 command to its exit, with and without its learning curve, beside the same work written as
 a plain scikit-learn script (``SCRIPT``) in a fresh interpreter, in the same repeat: what
-the harness adds to a one-run suite, on a host of any speed.
+the harness adds to a one-run suite, on a host of any speed. One traced one-run command
+gives its critical path: the steps of each process (the harness, its zygote, the process
+forked from the zygote that prepares the datasets, the worker), from launch to exit.
 """
 
 from __future__ import annotations
@@ -164,6 +166,43 @@ def breakdown(suite_path: Path, workdir: Path, runs: int) -> dict[str, Any]:
                                runs)}
 
 
+def critical_path(suite_path: Path, workdir: Path) -> list[tuple[str, str, float, float]]:
+    """One traced one-run command: its steps as (process, step, start, end), seconds from
+    the launch, in order of start: what waits on what from the command to its exit."""
+    trace = workdir / f"trace-{uuid.uuid4().hex}.jsonl"
+    launched = time.time()
+    command(["--suite", str(suite_path), NO_CURVES], workdir, trace=trace)
+    ended = time.time()
+    spans = [json.loads(line) for line in trace.read_text().splitlines()]
+    main_pid = spans[0]["pid"]
+    first = {s["phase"]: s for s in reversed(spans)}
+    last = {s["phase"]: s for s in spans}
+    zygote_pid = first["zygote warm-up"]["pid"]
+    stages = [s for s in spans if s["phase"] == "zygote warm-up" and s["pid"] == zygote_pid]
+    names = ["scikit-learn, SciPy, pandas", "the workers' modules", "the suite's models"]
+    steps = [("main", "start-up, CLI, fork of the zygote", launched,
+              first["fork server start"]["end"]),
+             *[("zygote", f"warm-up: {name}", s["start"], s["end"])
+               for name, s in zip(names, stages, strict=False)],
+             ("main", "suite file, imports, wait for the datasets",
+              first["fork server start"]["end"], last["planning"]["end"]),
+             ("planner", "datasets prepared (forked from the zygote)",
+              first["datasets prepared (forked from zygote)"]["start"],
+              first["datasets prepared (forked from zygote)"]["end"]),
+             ("main", "store, claims, provenance; wait for the zygote",
+              last["planning"]["end"], first["spawn request"]["end"]),
+             ("worker", "the run (its search: "
+              f"{first['search']['end'] - first['search']['start']:.3f} s)",
+              first["worker"]["start"], first["worker"]["end"]),
+             ("main", "result read, store commit, summary", first["worker"]["end"],
+              first["command"]["end"]),
+             ("main", "exit", first["command"]["end"], ended)]
+    if any(s["pid"] != main_pid for s in (first["spawn request"], first["command"])):
+        sys.exit("trace: the main process's spans are not the first process's")
+    return sorted(((who, what, a - launched, b - launched) for who, what, a, b in steps),
+                  key=lambda step: step[2])
+
+
 def _total(spans: list[dict[str, Any]]) -> float:
     return sum(s["end"] - s["start"] for s in spans)
 
@@ -176,8 +215,11 @@ def _suite_phases(mine: dict[str, list[dict[str, Any]]], launched: float, ended:
     phases = {"interpreter start-up": startup["start"] - launched,
               "CLI imports": _total(mine["cli imports"]),
               "suite file": _total(mine["suite file"]),
-              "planning (load, split, cache, meta-features)": _total(mine["planning"]),
+              "planning (load, split, cache, meta-features)": _total(mine["planning"])
+              + _total(mine["planning: wait for the zygote's"]),
               "  of which imports": sum(s["imports_s"] for s in mine["planning"]),
+              "  of which waiting for the zygote's": _total(
+                  mine["planning: wait for the zygote's"]),
               "store: open, stored runs, suite row": sum(_total(mine[p]) for p in (
                   "store open", "store: stored runs", "store: suite row", "store close")),
               "provenance (versions, git, machine)": _total(mine["provenance"]),
@@ -267,6 +309,7 @@ def run_trivial(repeats: int) -> dict[str, Any]:
                   f"({row['script_with_curve']:.2f} s with the curve), "
                   f"load {row['load_1m']:.1f}", flush=True)
         parts = breakdown(paths[SMALL], work, SMALL)
+        parts["critical path"] = critical_path(paths[1], work)
     med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
     return {"per_run_s": med["per_run"], "per_run_cpu_s": med["per_run_cpu"],
             "one_run_s": med["one_run"], "one_run_cpu_s": med["one_run_cpu"],
@@ -285,6 +328,10 @@ def print_breakdown(figures: dict[str, Any]) -> None:
     print(f"\nPer run (mean of the {SMALL} traced runs), seconds:")
     for name, value in parts["run"].items():
         print(f"  {name:<46} {value:7.3f}")
+    print("\nOne-run suite, from the command to its exit (one traced command), seconds "
+          "from its launch:")
+    for who, what, start, end in parts["critical path"]:
+        print(f"  {who:<8} {what:<52} {start:6.3f} {end:6.3f}")
     print(f"\nfixed cost per run {figures['per_run_s']:.3f} s wall, "
           f"{figures['per_run_cpu_s']:.3f} s CPU (target <= 0.2); one-run suite "
           f"{figures['one_run_s']:.2f} s wall, {figures['one_run_cpu_s']:.2f} s CPU (target "

@@ -6,8 +6,9 @@ For notebooks::
     outcome = harness.run_suite("smoke", db="results/harness.db", jobs=2)
     runs, trials = harness.load_results("results/harness.db", suite="smoke")
 
-The names below are imported on first use (PEP 562), so that a process that needs only a
-part of the harness (a report, a worker) does not import the runner and its dependencies.
+The names below are imported on first use (PEP 562), so ``harness.cli`` can start its
+fork server before the API's imports (NumPy, the store, the runner) have run, and a process
+that needs only a part of the harness (a report) does not import the runner.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_WHERE[name]), name)
     else:
         raise AttributeError(f"module 'harness' has no attribute {name!r}")
-    globals()[name] = value  # looked up once
+    globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return sorted({*globals(), *__all__})

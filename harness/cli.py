@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import signal
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.cli_parser import build_parser
+from harness.cli_parser import build_parser, forks_early
 from harness.errors import UserError
+
+if TYPE_CHECKING:
+    from harness.execution.forkserver import ForkServer
 
 EXIT_OK, EXIT_RUN_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
@@ -27,9 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     heap before returning: the interpreter's exit would otherwise spend up to a second
     collecting the cycles of scikit-learn's and SciPy's modules, which are freed with the
     process anyway."""
+    # before the parser and the harness's modules: see _early_forkserver
+    forkserver = _early_forkserver(sys.argv[1:] if argv is None else list(argv))
     try:
-        return _dispatch(argv)
+        return _dispatch(argv, forkserver)
     finally:
+        if forkserver is not None:
+            forkserver.stop()
         if argv is None:
             exiting_soon()
 
@@ -42,9 +50,10 @@ def exiting_soon() -> None:
     gc.freeze()
 
 
-def _dispatch(argv: Sequence[str] | None) -> int:
+def _dispatch(argv: Sequence[str] | None, forkserver: ForkServer | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "report": _cmd_report, "compare": _cmd_compare,
+    handlers = {"run": functools.partial(_cmd_run, forkserver=forkserver),
+                "report": _cmd_report, "compare": _cmd_compare,
                 "recommend": _cmd_recommend, "list": _cmd_list, "show": _cmd_show,
                 "export": _cmd_export, "env": _cmd_env}
     try:
@@ -59,23 +68,25 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return EXIT_OK
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from harness.api import run_suite
-    from harness.console import format_table, summary_rows
-
+def _cmd_run(args: argparse.Namespace, forkserver: ForkServer | None = None) -> int:
     try:
         with _sigterm_interrupts():
+            from harness.api import run_suite
+
             outcome = run_suite(args.suite, db=args.db, jobs=args.jobs, only=args.only,
                                 dry_run=args.dry_run, rerun_failed=args.rerun_failed,
                                 progress=not args.quiet and not args.dry_run,
                                 keep_run_dirs=args.keep_run_dirs,
                                 fork_workers=not args.no_fork, scheduler=args.scheduler,
-                                round=args.round, learning_curves=not args.no_learning_curves)
+                                round=args.round, learning_curves=not args.no_learning_curves,
+                                forkserver=forkserver)
     except KeyboardInterrupt as exc:
         how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         print(f"\nharness: {how}; finished runs are stored. Run the same command again "
               "to resume.", file=sys.stderr)
         return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    from harness.console import format_table, summary_rows
+
     suite = outcome.suite
     if args.dry_run:
         rows = [[s.key, s.dataset, s.model, s.strategy, s.seed,
@@ -103,6 +114,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         path = _write_report(args, suite.name, learning_curves=True)
         print(f"report: {path}")
     return EXIT_OK if outcome.exit_code == 0 else EXIT_RUN_FAILURES
+
+
+def _early_forkserver(words: list[str]) -> ForkServer | None:
+    """For ``harness run`` with workers forked locally: a fork server whose zygote imports
+    scikit-learn and the rest of what workers need on one core while this process parses
+    its arguments, reads the suite and opens the store on the other (``run_suite``)."""
+    if not forks_early(words):
+        return None
+    from harness.execution.forkserver import start_early
+
+    return start_early()
 
 
 class Terminated(KeyboardInterrupt):

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
-from harness.store import DEFAULT_DB
+#: Words after ``run`` that keep it from forking its zygote before the parser is built.
+NOT_EARLY = ("--no-fork", "--dry-run", "--scheduler", "-h", "--help")
+
+
+def forks_early(argv: list[str]) -> bool:
+    """Whether ``argv`` is a ``harness run`` whose workers fork locally, judged from its
+    words before the parser exists (``run_suite`` stops a fork server that the parsed
+    arguments cannot use: an abbreviated --dry-run, --no-fork or --scheduler)."""
+    return (bool(argv) and argv[0] == "run" and hasattr(os, "fork")
+            and not any(word.startswith(NOT_EARLY) for word in argv))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,6 +189,8 @@ def _report_args(parser: argparse.ArgumentParser, *, learning_help: str) -> None
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
+    from harness.store import DEFAULT_DB
+
     parser.add_argument("--db", type=Path, default=DEFAULT_DB,
                         help=f"results database (default: {DEFAULT_DB})")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from harness.config import Suite
@@ -21,7 +21,8 @@ from harness.spaces import space_to_dict
 from harness.strategies import resolve_strategy
 
 
-def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpec]:
+def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "",
+               prepared: Sequence[Sequence[str] | None] | None = None) -> list[RunSpec]:
     """Every run of the suite, in a stable order; datasets are split and cached as .npy.
 
     Only compatible pairs make problems (tabular data for scikit-learn models, images for
@@ -30,14 +31,16 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
     (``linear``, ``automl``) and its space empty (see ``problems.pairings``). ``round``
     labels a repetition of the whole suite (a night), which gets keys of its own. A dataset
     whose file is missing here (CIFAR-10, IMDb) gives runs with a ``skip_reason``.
+    ``prepared[i]``, where given, is what ``datasets.prepare_for_plan`` found for
+    ``datasets[i]`` in another process (None: prepare it here).
     Raises DatasetError (unusable data; it names the suite file and ``datasets[i]``) or
-    ConfigError (a metric or model that does not
-    fit a dataset's task).
+    ConfigError (a metric or model that does not fit a dataset's task).
     """
     specs: list[RunSpec] = []
     for i, entry in enumerate(suite.datasets):
         try:
-            fingerprint, task, data_dir, skip = _prepare(suite, entry, cache_dir)
+            fingerprint, task, data_dir, skip = _prepare(
+                suite, entry, cache_dir, prepared[i] if prepared else None)
         except DatasetError as exc:
             raise exc.located(suite.source, f"datasets[{i}]") from None
         for pair in pairings(entry, suite.models, suite.strategies,
@@ -59,8 +62,15 @@ def plan_suite(suite: Suite, *, cache_dir: Path, round: str = "") -> list[RunSpe
     return specs
 
 
-def _prepare(suite: Suite, entry: DatasetEntry, cache_dir: Path) -> tuple[str, str, str, str]:
-    """Load, check, split and cache a dataset: (fingerprint, task, data folder, skip reason)."""
+def _prepare(suite: Suite, entry: DatasetEntry, cache_dir: Path,
+             prepared: Sequence[str] | None = None) -> tuple[str, str, str, str]:
+    """Load, check, split and cache a dataset: (fingerprint, task, data folder, skip reason);
+    from ``prepared`` when another process has done that (and found CV fits)."""
+    if prepared is not None:
+        fingerprint, task, data_dir, skip = prepared
+        if not skip:
+            check_problem_task(suite.source, suite.metric, entry.ref, task, suite.models)
+        return fingerprint, task, data_dir, skip
     try:
         data = prepare_data(entry.ref, entry.options, base_dir=suite.base_dir,
                             test_size=suite.test_size, cache_dir=cache_dir)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from harness.execution.dask_executor import DaskExecutor
+    from harness.execution.forkserver import ForkServer
 
 WAIT_POLL_S = 1.0  # how often a harness process looks whether others' runs are stored
 
@@ -131,7 +132,7 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
               rerun_failed: bool = False, progress: bool = False,
               keep_run_dirs: bool = False, fork_workers: bool = True,
               scheduler: str | None = None, round: str | None = None,
-              learning_curves: bool = True) -> SuiteRun:
+              learning_curves: bool = True, forkserver: ForkServer | None = None) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
     ``round`` labels a repetition of the suite (``today`` for the UTC date, as a nightly job
@@ -144,6 +145,9 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
     as a task on a Dask cluster instead. After each run's budget its worker computes the
     learning curve of the run's best configuration and stores it with the run (not charged
     to the run); ``learning_curves=False`` skips that (the runs' keys stay the same).
+    ``forkserver``: one the caller started before it imported the harness's modules
+    (``execution.forkserver.start_early``); the suite's datasets are prepared in a process
+    forked from it and its workers run the local runs (stopped here when not needed).
     Raises UserError subclasses for bad input; KeyboardInterrupt cancels the running
     workers and leaves the store consistent.
     """
@@ -155,7 +159,12 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
     db = Path(db)
     filters = parse_only(only)
     label = round_label(round)
+    if forkserver is not None and (dry_run or scheduler is not None or not fork_workers):
+        forkserver.stop()
+        forkserver = None
     with contextlib.ExitStack() as stack:
+        if forkserver is not None:
+            stack.callback(forkserver.stop)  # a no-op once the local executor has stopped it
         dask: DaskExecutor | None = None
         if scheduler is not None and not dry_run:  # the cluster starts while we plan
             from harness.execution.dask_executor import DaskExecutor
@@ -165,7 +174,10 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                 keep_run_dirs=keep_run_dirs, fork_workers=fork_workers,
                 models=[m.name for m in suite.models]))
         with _cache_dir(db, dry_run=dry_run) as cache_dir:
-            specs = select(plan_suite(suite, cache_dir=cache_dir, round=label), filters)
+            prepared = _prepare_in(forkserver, suite, cache_dir, filters) if forkserver \
+                else None
+            specs = select(plan_suite(suite, cache_dir=cache_dir, round=label,
+                                      prepared=prepared), filters)
         if not learning_curves:
             specs = [dataclasses.replace(s, learning_curves=False) for s in specs]
         return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
@@ -173,7 +185,27 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
                             local=lambda: LocalExecutor(
                                 jobs=jobs or default_jobs(suite.n_jobs),
                                 work_dir=db.parent / "work" / suite.name,
-                                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers))
+                                keep_run_dirs=keep_run_dirs, fork_workers=fork_workers,
+                                forkserver=forkserver))
+
+
+def _prepare_in(forkserver: ForkServer, suite: Suite, cache_dir: Path,
+                filters: dict[str, set[str]]) -> list[Any] | None:
+    """The suite's datasets prepared in a process forked from ``forkserver``'s zygote (which
+    imports scikit-learn anyway, so this process need not), while the zygote warms up for
+    the suite's models and strategies; None if that failed (the planner then prepares
+    them itself)."""
+    with tempfile.TemporaryDirectory(prefix="harness-plan-") as scratch:
+        out = Path(scratch) / "prepared.json"
+        request = forkserver.start_call(
+            "harness.datasets:prepare_for_plan",
+            {"entries": [[e.ref, e.options] for e in suite.datasets],
+             "base_dir": str(suite.base_dir.resolve()), "test_size": suite.test_size,
+             "cache_dir": str(cache_dir.resolve()), "cv": suite.cv}, out)
+        forkserver.warm({"models": [m.name for m in suite.models
+                                    if "model" not in filters or m.name in filters["model"]],
+                         "strategies": [s.name for s in suite.strategies]})
+        return forkserver.call_result(request, out)
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from harness.datasets._cache import (
     FingerprintMismatch,
     PreparedData,
     prepare_data,
+    prepare_for_plan,
     split_dir_name,
     user_cache_dir,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "FingerprintMismatch",
     "PreparedData",
     "prepare_data",
+    "prepare_for_plan",
     "split_dir_name",
     "user_cache_dir",
     "BUILTINS",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.datasets._base import Dataset, Split, save_split, split_dataset
+from harness.datasets._base import Dataset, Split, check_cv_fits, save_split, split_dataset
 from harness.datasets._registry import load_dataset
 from harness.errors import DatasetError
 from harness.plain import to_plain
@@ -69,6 +69,32 @@ def prepare_data(ref: str, options: dict[str, Any], *, base_dir: Path | None,
     else:
         _add_meta_features(dataset, split, target / "meta.json")
     return PreparedData(dataset, split, target)
+
+
+def prepare_for_plan(entries: list[list[Any]], *, base_dir: str, test_size: float,
+                     cache_dir: str, cv: int) -> list[list[str] | None]:
+    """What planning needs of each dataset entry (``[ref, options]``), for planning the
+    suite in another process (a fork server's, which has scikit-learn imported): load, split,
+    cache and check that CV fits (as ``plan.plan_suite`` does), giving ``[fingerprint, task,
+    data folder, skip reason]``; None for an entry that raised (the planner prepares that
+    one itself, and so raises the very same error)."""
+    from harness.datasets._keras import DatasetUnavailable
+
+    prepared: list[list[str] | None] = []
+    for ref, options in entries:
+        try:
+            data = prepare_data(ref, options, base_dir=Path(base_dir), test_size=test_size,
+                                cache_dir=Path(cache_dir))
+            if data.dataset.kind == "tabular":
+                check_cv_fits(data.dataset, data.split, cv)
+        except DatasetUnavailable as exc:
+            prepared.append(["unavailable", "classification", "", str(exc)])
+        except Exception:  # noqa: BLE001 - see above
+            prepared.append(None)
+        else:
+            prepared.append([data.dataset.fingerprint, data.dataset.task, str(data.data_dir),
+                             ""])
+    return prepared
 
 
 def _extra(dataset: Dataset, split: Split) -> dict[str, Any]:

@@ -1,10 +1,14 @@
 """A fork server: workers forked from a warm copy of the harness, skipping interpreter start-up.
 
 A fresh ``python -m harness.execution.worker`` spends more than a second importing NumPy,
-SciPy and scikit-learn before a run starts. The harness forks one *zygote* right after it
-has planned the suite (while it is still single-threaded, with those modules imported);
-for each run the zygote forks a worker that starts a session of its own, so the harness
-can still kill the worker's whole process group. The zygote reaps each worker
+SciPy and scikit-learn before a run starts. The harness forks one *zygote* while it is
+still single-threaded: ``harness run`` first thing (:func:`start_early`: the zygote imports
+those modules on one core while the harness reads the suite on the other, and the suite's
+datasets are prepared in a process forked from it, so the harness itself never imports
+scikit-learn), ``run_suite`` otherwise right after it has planned the suite (with those
+modules imported). For each run the zygote forks a worker that starts a session of its
+own, so the harness can still kill the worker's whole process group (the zygote's side:
+``zygote.py``). The zygote reaps each worker
 (``wait4``) and reports its exit status and resource usage; the harness reads a run's
 events only after that report, so a finished run is never lost to a race.
 
@@ -19,10 +23,8 @@ workers need, says it is ready, and then forks them.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -34,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.execution.tree import die_with_parent
+from harness.execution.zygote import serve
 
 WARM_UP_S = 120.0  # how long a run waits for a warming zygote; then it starts an interpreter
-REAP_POLL_S = 0.01  # how soon the zygote notices that a worker has exited (a run's end)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class ForkServer:
         self._popen: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
         self._gone = threading.Event()
+        self.warmed = False  # warm() was sent
 
     @property
     def available(self) -> bool:
@@ -78,12 +81,17 @@ class ForkServer:
                 return False
         return True
 
-    def start(self, warm_up: Callable[[], None] | None = None) -> None:
+    def start(self, warm_up: Callable[[], None] | Sequence[Callable[[], None]] | None = None,
+              *, warm_for: Callable[[Any], None] | None = None) -> None:
         """Fork the zygote. Call while the process has no threads of its own running.
 
-        ``warm_up`` runs in the zygote before it serves (imports its workers need, done once
+        ``warm_up`` (a function, or stages: calls that have arrived are forked between
+        them) runs in the zygote before it serves (imports its workers need, done once
         instead of in every worker, while this process goes on); until it is done the
-        server is not :attr:`available` (see :meth:`wait_ready`)."""
+        server is not :attr:`available` (see :meth:`wait_ready`). With ``warm_for``, the
+        zygote is ready only once it has also run ``warm_for(suite)`` for what
+        :meth:`warm` sends (a zygote started before the suite is read)."""
+        stages = [] if warm_up is None else [warm_up] if callable(warm_up) else list(warm_up)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         harness = os.getpid()
@@ -93,23 +101,64 @@ class ForkServer:
                 die_with_parent(harness)
                 os.close(req_w)
                 os.close(rep_r)
-                if warm_up is not None:
-                    with contextlib.suppress(Exception):  # a worker will say what failed
-                        warm_up()
-                    _reply(rep_w, {"ready": True})
-                _zygote_loop(req_r, rep_w)
+                serve(req_r, rep_w, stages, warm_for=warm_for, ready_when_warm=warm_for is None)
             finally:
                 os._exit(0)
-        if warm_up is None:
+        if not stages and warm_for is None:
             self._ready.set()
         self._started(pid, req_r, req_w, rep_r, rep_w)
+
+    def warm(self, suite: dict[str, list[str]]) -> None:
+        """Have a zygote started with ``warm_for`` warm up for ``suite`` (what its runs use,
+        as JSON: ``{"models": [...], "strategies": [...]}``); it is ready once it has
+        (requests are served in order)."""
+        self._request({"warm": suite})
+        self.warmed = True
+
+    def start_call(self, target: str, kwargs: dict[str, Any], out: Path) -> int:
+        """Run ``target`` (``module:function``) with ``kwargs`` in a process forked from the
+        zygote, once it has warmed up; its JSON result goes to ``out``. Returns the request
+        id for :meth:`call_result`."""
+        return self._request({"call": target, "kwargs": kwargs, "out": str(out)},
+                             numbered=True)
+
+    def call_result(self, request_id: int, out: Path, start_within: float = WARM_UP_S) -> Any:
+        """The result of :meth:`start_call`, waiting for it; None when the call failed
+        (an exception, the zygote is gone, or it did not start the call within
+        ``start_within`` seconds, still warming up): the caller does the work itself."""
+        with self._lock:
+            started, exited = self._spawned[request_id], self._exited[request_id]
+        if not started.wait(start_within):
+            return None
+        exited.wait()
+        report = self.poll(request_id)
+        if report is None or report.returncode != 0 or not out.exists():
+            return None
+        return json.loads(out.read_text())
+
+    def _request(self, data: dict[str, Any], *, numbered: bool = False) -> int:
+        with self._lock:
+            request_id = -1
+            if numbered:
+                request_id = self._next_id
+                self._next_id += 1
+                self._spawned[request_id] = threading.Event()
+                self._exited[request_id] = threading.Event()
+            line = json.dumps({**data, "id": request_id}) + "\n"
+            try:
+                os.write(self._req_w, line.encode())
+            except OSError:  # the zygote is gone: a call reports failure, a warm-up nothing
+                if numbered:
+                    self._spawned[request_id].set()
+                    self._exited[request_id].set()
+        return request_id
 
     def start_fresh(self, env: dict[str, str], models: Sequence[str] = ()) -> None:
         """Start the zygote as a new interpreter (safe from a process with threads); it
         warms up with the estimators of ``models`` (model family names)."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        code = ("from harness.execution.forkserver import serve_fresh; "
+        code = ("from harness.execution.zygote import serve_fresh; "
                 f"serve_fresh({req_r}, {rep_w}, {json.dumps(list(models))!r})")
         proc = subprocess.Popen(
             [sys.executable, "-c", code],
@@ -172,11 +221,10 @@ class ForkServer:
                     if "pid" in reply:
                         self._pids[request_id] = reply["pid"]
                         self._spawned[request_id].set()
-                    else:
-                        self._exits[request_id] = ExitReport(
+                    elif request_id in self._exited:  # not reported yet (a call reports
+                        self._exits[request_id] = ExitReport(  # its own end, then its reap)
                             reply["returncode"], reply["cpu_s"], reply["maxrss_kb"])
-                        if request_id in self._exited:
-                            self._exited[request_id].set()
+                        self._exited[request_id].set()
         with self._lock:  # zygote gone: nobody will answer the waiters
             for event in (*self._spawned.values(), *self._exited.values()):
                 event.set()
@@ -199,98 +247,46 @@ class ForkServer:
                     os.kill(self._pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self._pid, 0)
+        if self._reader is not None:  # it ends with the zygote: no thread left (a process
+            self._reader.join(timeout=1)  # may fork again: a Dask suite's own zygote)
         self._pid = 0
 
 
-def _zygote_loop(req_fd: int, rep_fd: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
-    # Everything imported so far moves to the collector's permanent generation: a worker's
-    # collections then never walk (and so copy, page by page) the heap it shares with us.
-    gc.freeze()
-    children: dict[int, int] = {}  # pid -> request id
-    buffer = b""
-    while True:
-        readable, _, _ = select.select([req_fd], [], [], REAP_POLL_S)
-        if readable:
-            chunk = os.read(req_fd, 65536)
-            if not chunk:  # the harness closed the pipe: it has finished, or it died
-                break
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                request = json.loads(line)
-                pid = _fork_worker(request, req_fd, rep_fd)
-                children[pid] = request["id"]
-                _reply(rep_fd, {"id": request["id"], "pid": pid})
-        _reap(children, rep_fd, block=False)
-    for pid in children:  # nobody is left to watch these runs
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-    _reap(children, rep_fd, block=True)
+def start_early() -> ForkServer:
+    """A fork server started before the suite is read (call first thing, with no thread
+    running): its zygote imports what every worker needs (scikit-learn, SciPy, pandas: a
+    second or more) on one core while this process reads the suite and opens the store on
+    the other; the suite's datasets can be prepared in a process forked from it
+    (:meth:`ForkServer.start_call`: forked as soon as what planning imports is imported,
+    while the zygote goes on warming up), and it is ready once :meth:`ForkServer.warm` has
+    named the suite's models."""
+    import numpy  # noqa: F401 - both processes import it: once, before the fork
+
+    server = ForkServer()
+    server.start(warm_up=[_planning_imports, _worker_imports], warm_for=_suite_imports)
+    return server
 
 
-def _reap(children: dict[int, int], rep_fd: int, *, block: bool) -> None:
-    while children:
-        try:
-            pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            children.clear()
-            return
-        if pid == 0:
-            return
-        request_id = children.pop(pid, None)
-        if request_id is not None:
-            _reply(rep_fd, {"id": request_id, "returncode": os.waitstatus_to_exitcode(status),
-                            "cpu_s": usage.ru_utime + usage.ru_stime,
-                            "maxrss_kb": usage.ru_maxrss})
+def _planning_imports() -> None:
+    import sklearn.datasets  # noqa: F401 - the shipped datasets
+    import sklearn.model_selection  # noqa: F401 - the split
+
+    import harness.datasets  # noqa: F401
 
 
-def _reply(fd: int, data: dict[str, Any]) -> None:
-    with contextlib.suppress(BrokenPipeError):
-        os.write(fd, (json.dumps(data) + "\n").encode())
-
-
-def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
-    zygote = os.getpid()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 1
-    try:
-        die_with_parent(zygote)
-        os.close(req_fd)
-        os.close(rep_fd)
-        os.setsid()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        os.chdir(request["cwd"])
-        import sys
-
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        from harness.execution.worker import main
-
-        code = main([request["spec"], request["events"]])
-    except BaseException:  # noqa: BLE001 - report and leave; never return into the zygote
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        os._exit(code)
-
-
-def serve_fresh(req_fd: int, rep_fd: int, models: str = "[]") -> None:
-    """The zygote as a fresh interpreter: warm up (with the estimators of ``models``, a JSON
-    list of model family names), then serve until the pipe closes."""
+def _worker_imports() -> None:
     from harness.execution.worker import warm_up
 
-    with contextlib.suppress(Exception):  # a worker will say what failed
-        warm_up(json.loads(models))
-    _reply(rep_fd, {"ready": True})
-    _zygote_loop(req_fd, rep_fd)
+    warm_up()
+
+
+def _suite_imports(suite: dict[str, list[str]]) -> None:
+    """The estimators of the suite's models and its strategies' modules (as the harness
+    imported them, planning, when it forked its zygote after planning)."""
+    from harness.execution.worker import warm_estimators
+    from harness.strategies import resolve_strategy
+
+    warm_estimators(suite.get("models", []))
+    for name in suite.get("strategies", []):
+        with contextlib.suppress(KeyError, ImportError):  # planning says what is wrong
+            resolve_strategy(name).cls  # noqa: B018 - imports its module (not its libraries)

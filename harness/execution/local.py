@@ -28,13 +28,16 @@ class LocalExecutor:
     where = "local"
 
     def __init__(self, *, jobs: int, work_dir: Path, keep_run_dirs: bool = False,
-                 fork_workers: bool = True):
+                 fork_workers: bool = True, forkserver: ForkServer | None = None):
+        """``forkserver``: one started before this executor (``forkserver.start_early``),
+        used for its first runs; it is stopped with the executor."""
         self.jobs = max(1, jobs)
         self.work_dir = work_dir
         self.keep_run_dirs = keep_run_dirs
         self.fork_workers = fork_workers and hasattr(os, "fork")
         self._cancel = threading.Event()
         self._forkserver: ForkServer | None = None
+        self._early = forkserver
         self._curves = BestSoFar()  # only runs that may be their problem's best get a curve
 
     def start_forkserver(self, models: Sequence[str]) -> None:
@@ -42,8 +45,14 @@ class LocalExecutor:
         every worker) while this process goes on. Call while this process has no threads
         of its own running (after planning: the zygote inherits scikit-learn, which
         planning imported; forked before, it imports it a second time, which measured
-        0.9 s more CPU and 2 s more wall time for a one-run suite on a loaded machine)."""
-        if self.fork_workers and self._forkserver is None:
+        0.9 s more CPU and 2 s more wall time for a one-run suite on a loaded machine).
+        A fork server given to the executor (started before planning, by a process that
+        leaves scikit-learn to its zygote) is used instead."""
+        if self.fork_workers and self._forkserver is None and self._early is not None:
+            self._forkserver, self._early = self._early, None
+            if not self._forkserver.warmed:
+                self._forkserver.warm({"models": list(models)})
+        elif self.fork_workers and self._forkserver is None:
             self._forkserver = ForkServer()
             names = list(models)
             self._forkserver.start(warm_up=lambda: warm_up(names))
@@ -63,6 +72,9 @@ class LocalExecutor:
 
     def close(self) -> None:
         """Stop the fork server, if one is running."""
+        if self._early is not None:
+            self._early.stop()
+            self._early = None
         if self._forkserver is not None:
             self._forkserver.stop()
             self._forkserver = None

@@ -156,9 +156,15 @@ def warm_up(models: Iterable[str] = ()) -> None:
     import harness.datasets  # noqa: F401
     import harness.spaces  # noqa: F401
     import harness.strategies  # noqa: F401
-    from harness.models import MODELS
 
     threadpoolctl.ThreadpoolController()  # its first scan of the loaded libraries is slow
+    warm_estimators(models)
+
+
+def warm_estimators(models: Iterable[str]) -> None:
+    """Import the scikit-learn estimators of the model families named in ``models``."""
+    from harness.models import MODELS
+
     for name in dict.fromkeys(models):
         family = MODELS.get(name)
         if family is not None and family.kind == "estimator":
