@@ -8,7 +8,6 @@ import contextlib
 import functools
 import json
 import signal
-import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -122,7 +121,7 @@ def _early_forkserver(words: list[str]) -> ForkServer | None:
     its arguments, reads the suite and opens the store on the other (``run_suite``)."""
     if not forks_early(words):
         return None
-    from harness.execution.forkserver import start_early
+    from harness.execution.forkserver import start_early  # only then
 
     return start_early()
 
@@ -149,20 +148,13 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _write_report(args: argparse.Namespace, suite: str | None, *, learning_curves: bool
-                  ) -> Path:
-    from harness.importances import store_importances
+def _write_report(args: argparse.Namespace, suite: str | None, *, learning_curves: bool) -> Path:
+    from harness.importances import fill_in
     from harness.report import write_report
-    from harness.store import ResultStore
 
-    try:  # what the runner did not store (a store from before, runs added since)
-        with ResultStore(args.db, create=False) as store:
-            store_importances(store, store.suite_name(suite))
-    except sqlite3.OperationalError as exc:  # e.g. a read-only database: report what is stored
-        print(f"harness: hyperparameter importance not stored in {args.db} ({exc}); the "
-              "report shows it where the store holds it", file=sys.stderr)
-    return write_report(db=args.db, suite=suite, out_dir=args.out,
-                        learning_curves=learning_curves)
+    if problem := fill_in(args.db, suite):  # what the runner did not store (an older store)
+        print(f"harness: {problem}", file=sys.stderr)
+    return write_report(db=args.db, suite=suite, out_dir=args.out, learning_curves=learning_curves)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

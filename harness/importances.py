@@ -9,7 +9,9 @@ whatever is missing or stale first (runs added or replaced since, a store writte
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,12 +36,49 @@ def store_importances(store: ResultStore, suite: str, *, round: str | None = Non
     latest) that has none stored for its current runs; returns the seconds it took (0.0
     when all were stored: that check reads the runs only)."""
     started = time.perf_counter()
-    round, _, runs = suite_runs(store, suite, round=round)
+    round = suite_runs(store, suite, round=round)[0] if round is None else round
+    fits = _stale_fits(store, suite, round)
+    save_fits(store, suite, round, fits)
+    return time.perf_counter() - started if fits else 0.0
+
+
+def fill_in(db: str | Path, suite: str | None) -> str | None:
+    """:func:`store_importances` for the suite in ``db`` (default: the one run last) before
+    its report is written; what kept it from storing them (a read-only database: the report
+    shows what is stored), else None."""
+    try:
+        with ResultStore(db, create=False) as store:
+            store_importances(store, store.suite_name(suite))
+    except sqlite3.OperationalError as exc:
+        return (f"hyperparameter importance not stored in {db} ({exc}); the report shows it "
+                "where the store holds it")
+    return None
+
+
+def stale_fits(*, db: str, suite: str, round: str) -> list[dict[str, Any]]:
+    """What :func:`store_importances` would store, without writing it (a process forked
+    from the zygote, where scikit-learn is imported, fits; the harness stores): per problem
+    whose importance is missing or stale, ``{"problem", "fingerprint", "result"}``."""
+    with ResultStore(db, create=False) as store:
+        return _stale_fits(store, suite, round)
+
+
+def save_fits(store: ResultStore, suite: str, round: str, fits: list[dict[str, Any]]
+              ) -> None:
+    """Store what :func:`stale_fits` returned."""
+    for fit in fits:
+        store.save_importance(suite=suite, round=round, problem=fit["problem"],
+                              fingerprint=fit["fingerprint"], result=fit["result"])
+
+
+def _stale_fits(store: ResultStore, suite: str, round: str) -> list[dict[str, Any]]:
+    _, _, runs = suite_runs(store, suite, round=round)
     stale = stale_importances(store, suite, round, runs) if len(runs) else {}
     if not stale:
-        return 0.0
+        return []
     data = load_suite_data(store, suite, round=round)
     spaces = problem_spaces(data.runs)
+    fits = []
     for problem, fingerprint in stale.items():
         subset = importance_inputs(data.trials, problem, space=spaces[problem])
         try:
@@ -47,9 +86,9 @@ def store_importances(store: ResultStore, suite: str, *, round: str | None = Non
         except (ValueError, ArithmeticError) as exc:  # kept as a note, as a failed run's row
             importance = Importance(problem, len(subset), [], [], None,
                                     f"the surrogate could not be fitted: {exc}")
-        store.save_importance(suite=suite, round=round, problem=problem,
-                              fingerprint=fingerprint, result=importance.to_record())
-    return time.perf_counter() - started
+        fits.append({"problem": problem, "fingerprint": fingerprint,
+                     "result": importance.to_record()})
+    return fits
 
 
 def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],

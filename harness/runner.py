@@ -53,6 +53,10 @@ class Executor(Protocol):
 
     def cancel(self) -> None: ...
 
+    def call(self, target: str, kwargs: dict[str, Any]) -> Any: ...
+
+    def close(self) -> None: ...
+
 
 @dataclass
 class SuiteRun:
@@ -244,14 +248,30 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
             outcome.skip_reasons = prepare_environments(
                 [s for s in outcome.pending if not s.skip_reason])
         executor = dask.ready() if on_dask else local()
-        _execute(store, outcome, executor, progress=progress, done_statuses=statuses)
-        from harness.importances import store_importances  # pandas: not before the runs
-
-        # fitted once every run of the round is stored, so that a report never fits a model
-        store_importances(store, suite.name, round=round)
+        try:
+            _execute(store, outcome, executor, progress=progress, done_statuses=statuses)
+            _store_importances(store, suite.name, round, executor)
+        finally:
+            executor.close()
         outcome.runs = (_in_plan_order(store.runs(keys=[s.key for s in specs]), specs)
                         if specs else [])
     return outcome
+
+
+def _store_importances(store: ResultStore, suite: str, round: str, executor: Executor
+                       ) -> None:
+    """Each problem's hyperparameter importance, fitted once every run of the round is
+    stored (so that a report never fits a model): in a process forked from the executor's
+    zygote, which has scikit-learn imported, or else here."""
+    fits = executor.call("harness.importances:stale_fits",
+                         {"db": str(store.path), "suite": suite, "round": round})
+    if fits is None:
+        from harness.importances import store_importances  # pandas, scikit-learn: only here
+
+        store_importances(store, suite, round=round)
+        return
+    for fit in fits:  # {"problem", "fingerprint", "result"}
+        store.save_importance(suite=suite, round=round, **fit)
 
 
 def _in_plan_order(rows: list[dict[str, Any]], specs: Sequence[RunSpec]

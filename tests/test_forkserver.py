@@ -101,13 +101,15 @@ def test_datasets_prepared_elsewhere_plan_the_same_runs_and_raise_the_same_error
 
 
 def test_harness_run_leaves_scikit_learn_to_its_zygote(write_suite, tmp_path):
+    """The runs, and after them the hyperparameter importance (fitted in a process forked
+    from the zygote, stored by the harness)."""
     suite = write_suite("""
         name: early
         cv: 3
-        budget: {time_s: 30}
+        budget: {time_s: 30, max_trials: 12}
         datasets: [iris]
         models: [logistic_regression]
-        strategies: [default]
+        strategies: [random]
     """)
     code = ("import sys\nfrom harness.cli import main\n"
             f"code = main(['run', '--suite', {str(suite)!r}, '--db', 'r.db', '--quiet', "
@@ -118,3 +120,9 @@ def test_harness_run_leaves_scikit_learn_to_its_zygote(write_suite, tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "0 []"
     assert "iris" in out.stdout and "ok=1" in out.stdout
+    from harness.store import ResultStore
+
+    with ResultStore(tmp_path / "r.db", create=False) as store:
+        (problem, (_, stored)), = store.importances(suite="early", round="").items()
+    assert problem == "iris / logistic_regression" and stored["n_trials"] == 12
+    assert stored["note"] is None and stored["importances"]  # fitted: 12 scored trials

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from harness.execution.forkserver import WARM_UP_S, ForkServer
 from harness.execution.learning_curve import BestSoFar
@@ -67,11 +69,24 @@ class LocalExecutor:
             self.start_forkserver([s.model for s in specs])
         try:
             yield from self._run_pool(list(specs), claim)
-        finally:
+        except BaseException:  # the runs stop here (Ctrl-C, an error): so does the zygote
             self.close()
+            raise
+
+    def call(self, target: str, kwargs: dict[str, Any]) -> Any:
+        """``target`` (``module:function``) called with ``kwargs`` in a process forked from
+        the zygote, after the runs (what it imported, scikit-learn, is not imported here):
+        its JSON result; None without a zygote (``--no-fork``) or when the call failed (the
+        caller then does the work itself)."""
+        if self._forkserver is None:
+            return None
+        with tempfile.TemporaryDirectory(prefix="harness-call-") as scratch:
+            out = Path(scratch) / "result.json"
+            return self._forkserver.call_result(
+                self._forkserver.start_call(target, kwargs, out), out)
 
     def close(self) -> None:
-        """Stop the fork server, if one is running."""
+        """Stop the fork server, if one is running (the runs and calls are over)."""
         if self._early is not None:
             self._early.stop()
             self._early = None
