@@ -45,6 +45,8 @@ UNSUCCESSFUL_STATUSES: frozenset[RunStatus] = FAILED_STATUSES | {RunStatus.SKIPP
 #: The outcomes a stored run can have.
 FINISHED_STATUSES: frozenset[RunStatus] = frozenset(
     {RunStatus.OK, *FAILED_STATUSES, RunStatus.SKIPPED})
+#: Scored trials of a problem below which its hyperparameter importance is not fitted.
+MIN_IMPORTANCE_TRIALS = 10
 
 
 class LevelNote(enum.StrEnum):

@@ -26,6 +26,7 @@ from harness.provenance import git_commit, machine_info, package_versions
 from harness.records import (
     FAILED_STATUSES,
     FINISHED_STATUSES,
+    MIN_IMPORTANCE_TRIALS,
     RunResult,
     RunSpec,
     RunStatus,
@@ -262,7 +263,10 @@ def _store_importances(store: ResultStore, suite: str, round: str, executor: Exe
                        ) -> None:
     """Each problem's hyperparameter importance, fitted once every run of the round is
     stored (so that a report never fits a model): in a process forked from the executor's
-    zygote, which has scikit-learn imported, or else here."""
+    zygote, which has scikit-learn imported, or else here. Nothing to fit (no problem with
+    enough scored trials): the notes saying so are left to the report (``fill_in``)."""
+    if store.most_scored_trials(suite=suite, round=round) < MIN_IMPORTANCE_TRIALS:
+        return
     fits = executor.call("harness.importances:stale_fits",
                          {"db": str(store.path), "suite": suite, "round": round})
     if fits is None:

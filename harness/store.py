@@ -269,6 +269,14 @@ class ResultStore:
                          "computed_at, result) VALUES (?, ?, ?, ?, ?, ?)",
                          (suite, round, problem, fingerprint, time.time(), _dumps(result)))
 
+    def most_scored_trials(self, *, suite: str, round: str) -> int:
+        """The most scored trials any one (dataset, model) of the suite's round holds."""
+        row = self._conn.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM trials t JOIN runs r ON "
+            "r.id = t.run_id WHERE r.suite=? AND r.round=? AND t.mean_cv_score IS NOT NULL "
+            "GROUP BY r.dataset, r.model)", (suite, round)).fetchone()
+        return int(row[0] or 0)
+
     def importances(self, *, suite: str, round: str) -> dict[str, tuple[str, dict[str, Any]]]:
         """Per problem of the suite's round: (fingerprint, stored importance)."""
         rows = self._conn.execute("SELECT problem, fingerprint, result FROM importances "

@@ -77,11 +77,11 @@ def test_no_varying_parameter_gives_a_note():
 
 # -- stored once a suite's runs end; a report reads it and fits nothing ----------------------
 
-def _stored(db) -> dict:
+def _stored(db, suite: str = "synthetic") -> dict:
     from harness.store import ResultStore
 
     with ResultStore(db, create=False) as store:
-        return store.importances(suite="synthetic", round="")
+        return store.importances(suite=suite, round="")
 
 
 def test_the_report_shows_the_stored_importance_and_fits_no_model(tmp_path, monkeypatch):
@@ -141,3 +141,28 @@ def test_harness_report_fits_what_an_older_store_lacks(tmp_path):
     (_, record), = _stored(db).values()
     html = (tmp_path / "r" / "synthetic" / "index.html").read_text()
     assert f"{record['n_trials']} trials; surrogate R² on them" in html
+
+
+def test_nothing_to_fit_at_suite_end_is_said_by_the_report(write_suite, tmp_path):
+    from conftest import run_cli
+
+    suite = write_suite("""
+        name: tiny
+        cv: 3
+        budget: {time_s: 30}
+        datasets: [iris]
+        models: [logistic_regression]
+        strategies: [default]
+    """)
+    db, out = tmp_path / "r.db", tmp_path / "reports"
+    proc = run_cli("run", "--suite", str(suite), "--db", str(db), "--quiet", "--no-report",
+                   "--no-learning-curves")
+    assert proc.returncode == 0, proc.stderr
+    assert _stored(db, "tiny") == {}  # one trial: nothing was fitted when the runs ended
+    proc = run_cli("report", "--db", str(db), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    (record,) = [r for _, r in _stored(db, "tiny").values()]
+    # its one trial scored the model's defaults: no hyperparameter to learn from
+    assert record["note"] == f"0 scored trial(s) with hyperparameters; at least {MIN_TRIALS} " \
+                             "are needed"
+    assert record["note"] in (out / "tiny" / "index.html").read_text()

@@ -11,9 +11,10 @@ from typing import Any
 
 import pandas as pd
 
+from harness.records import MIN_IMPORTANCE_TRIALS
 from harness.store import ResultStore
 
-MIN_TRIALS = 10
+MIN_TRIALS = MIN_IMPORTANCE_TRIALS
 MAX_TRIALS = 600  # a random subset above this keeps the fit fast
 #: Changes when what is fitted changes, so that an importance stored before is fitted again.
 METHOD = "random-forest surrogate, 30 trees; permutation importance, 3 repeats; v1"
