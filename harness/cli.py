@@ -78,7 +78,7 @@ def _cmd_run(args: argparse.Namespace, forkserver: ForkServer | None = None) -> 
                                 keep_run_dirs=args.keep_run_dirs,
                                 fork_workers=not args.no_fork, scheduler=args.scheduler,
                                 round=args.round, learning_curves=not args.no_learning_curves,
-                                forkserver=forkserver)
+                                forkserver=forkserver, importance=not args.no_report)
     except KeyboardInterrupt as exc:
         how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         print(f"\nharness: {how}; finished runs are stored. Run the same command again "

@@ -62,7 +62,9 @@ def _add_run(sub: Any) -> None:
                           "running `dask scheduler`, or local:N for a cluster of N workers "
                           "in this process (overrides the suite's executor)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.add_argument("--no-report", action="store_true", help="do not write the HTML report")
+    run.add_argument("--no-report", action="store_true",
+                     help="do not write the HTML report (nor fit the hyperparameter importance "
+                          "it shows: harness report does)")
     _report_args(run, learning_help="do not compute the learning curve of each run's best "
                                     "configuration (the worker fits it after the run's budget, "
                                     "not charged to the run); run keys stay the same")

@@ -137,25 +137,25 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
               rerun_failed: bool = False, progress: bool = False,
               keep_run_dirs: bool = False, fork_workers: bool = True,
               scheduler: str | None = None, round: str | None = None,
-              learning_curves: bool = True, forkserver: ForkServer | None = None) -> SuiteRun:
+              learning_curves: bool = True, forkserver: ForkServer | None = None,
+              importance: bool = True) -> SuiteRun:
     """Run a suite (a Suite, a shipped suite's name or a path) and store every run.
 
     ``round`` labels a repetition of the suite (``today`` for the UTC date, as a nightly job
     does): its runs get keys of their own, so the store keeps every round as history.
 
-    Runs already stored under the same key are skipped (``rerun_failed`` re-runs failed,
-    timed-out and memory-out ones). Workers are forked from a warm copy of this process
-    unless ``fork_workers`` is False (then each starts a fresh interpreter). ``scheduler``
-    (``tcp://HOST:PORT`` or ``local:N``; default: the suite's ``executor``) runs each run
-    as a task on a Dask cluster instead. After each run's budget its worker computes the
-    learning curve of the run's best configuration and stores it with the run (not charged
-    to the run); ``learning_curves=False`` skips that (the runs' keys stay the same).
+    Runs stored under the same key are skipped (``rerun_failed`` re-runs failed, timed-out
+    and memory-out ones). Workers are forked from a warm zygote unless ``fork_workers`` is
+    False (then each starts a fresh interpreter). ``scheduler`` (``tcp://HOST:PORT`` or
+    ``local:N``; default: the suite's ``executor``) runs each run as a task on a Dask
+    cluster instead. After each run's budget its worker computes the learning curve of the
+    run's best configuration, stored with the run (not charged to it; ``learning_curves=
+    False`` skips that, the runs' keys the same). Each problem's hyperparameter importance
+    is fitted when the runs end (``importance=False``: left to ``harness report``).
     ``forkserver``: one the caller started before it imported the harness's modules
-    (``execution.forkserver.start_early``); the suite's datasets are prepared in a process
-    forked from it and its workers run the local runs (stopped here when not needed).
-    Raises UserError subclasses for bad input; KeyboardInterrupt cancels the running
-    workers and leaves the store consistent.
-    """
+    (``execution.forkserver.start_early``); the datasets are prepared in a process forked
+    from it and its workers run the local runs. Raises UserError subclasses for bad input;
+    KeyboardInterrupt cancels the running workers and leaves the store consistent."""
     if scheduler is not None:
         scheduler = parse_scheduler(scheduler)
     suite = suite_or_path if isinstance(suite_or_path, Suite) else load_suite(suite_or_path)
@@ -186,7 +186,7 @@ def run_suite(suite_or_path: Suite | str | Path | None = None, *, db: str | Path
         if not learning_curves:
             specs = [dataclasses.replace(s, learning_curves=False) for s in specs]
         return _run_planned(suite, specs, db=db, dry_run=dry_run, rerun_failed=rerun_failed,
-                            progress=progress, dask=dask, round=label,
+                            progress=progress, dask=dask, round=label, importance=importance,
                             local=lambda: LocalExecutor(
                                 jobs=jobs or default_jobs(suite.n_jobs),
                                 work_dir=db.parent / "work" / suite.name,
@@ -226,7 +226,8 @@ def _cache_dir(db: Path, *, dry_run: bool) -> Iterator[Path]:
 
 def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
                  rerun_failed: bool, progress: bool, dask: DaskExecutor | None,
-                 local: Callable[[], Executor], round: str = "") -> SuiteRun:
+                 local: Callable[[], Executor], round: str = "", importance: bool = True
+                 ) -> SuiteRun:
     """Skip what is stored, run the rest on ``dask`` (when given) or a ``local()`` pool."""
     # skipped runs (a missing environment or dataset file) are tried again every time
     statuses = [s for s in FINISHED_STATUSES if s != RunStatus.SKIPPED
@@ -251,7 +252,8 @@ def _run_planned(suite: Suite, specs: list[RunSpec], *, db: Path, dry_run: bool,
         executor = dask.ready() if on_dask else local()
         try:
             _execute(store, outcome, executor, progress=progress, done_statuses=statuses)
-            _store_importances(store, suite.name, round, executor)
+            if importance:
+                _store_importances(store, suite.name, round, executor)
         finally:
             executor.close()
         outcome.runs = (_in_plan_order(store.runs(keys=[s.key for s in specs]), specs)

@@ -100,9 +100,37 @@ def test_datasets_prepared_elsewhere_plan_the_same_runs_and_raise_the_same_error
     assert "datasets[1]" in str(local.value) and "target column 'label'" in str(local.value)
 
 
+def _run_in_fresh_interpreter(suite, *args: str) -> str:
+    """``harness run`` through ``harness.cli.main`` in a fresh interpreter: its last line
+    says the exit code and which of scikit-learn, SciPy and pandas it imported."""
+    code = ("import sys\nfrom harness.cli import main\n"
+            f"code = main(['run', '--suite', {str(suite)!r}, '--db', 'r.db', '--quiet', "
+            f"'--no-learning-curves', *{list(args)!r}])\n"
+            "print(code, sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_harness_run_leaves_scikit_learn_to_its_zygote(write_suite, tmp_path):
-    """The runs, and after them the hyperparameter importance (fitted in a process forked
-    from the zygote, stored by the harness)."""
+    suite = write_suite("""
+        name: early
+        cv: 3
+        budget: {time_s: 30}
+        datasets: [iris]
+        models: [logistic_regression]
+        strategies: [default]
+    """)
+    out = _run_in_fresh_interpreter(suite, "--no-report")
+    assert out.splitlines()[-1] == "0 []"
+    assert "iris" in out and "ok=1" in out
+
+
+def test_the_importance_is_fitted_in_a_fork_of_the_zygote_when_the_runs_end(write_suite,
+                                                                           tmp_path):
+    """The harness stores it; the report (which imports pandas) reads it; neither process
+    imports scikit-learn."""
     suite = write_suite("""
         name: early
         cv: 3
@@ -111,18 +139,13 @@ def test_harness_run_leaves_scikit_learn_to_its_zygote(write_suite, tmp_path):
         models: [logistic_regression]
         strategies: [random]
     """)
-    code = ("import sys\nfrom harness.cli import main\n"
-            f"code = main(['run', '--suite', {str(suite)!r}, '--db', 'r.db', '--quiet', "
-            "'--no-report', '--no-learning-curves'])\n"
-            "print(code, sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[-1] == "0 []"
-    assert "iris" in out.stdout and "ok=1" in out.stdout
+    out = _run_in_fresh_interpreter(suite, "--out", str(tmp_path / "reports"))
+    assert out.splitlines()[-1] == "0 ['pandas']"
     from harness.store import ResultStore
 
     with ResultStore(tmp_path / "r.db", create=False) as store:
         (problem, (_, stored)), = store.importances(suite="early", round="").items()
     assert problem == "iris / logistic_regression" and stored["n_trials"] == 12
     assert stored["note"] is None and stored["importances"]  # fitted: 12 scored trials
+    html = (tmp_path / "reports" / "early" / "index.html").read_text()
+    assert "12 trials; surrogate R² on them" in html
