@@ -75,14 +75,17 @@ def importance_fingerprint(runs: pd.DataFrame, problem: str, space: set[str]) ->
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def _fingerprints(runs: pd.DataFrame) -> dict[str, str]:
+    return {problem: importance_fingerprint(runs, problem, space)
+            for problem, space in problem_spaces(runs).items()}
+
+
 def stale_importances(store: ResultStore, suite: str, round: str, runs: pd.DataFrame
                       ) -> dict[str, str]:
     """Per problem of ``runs`` whose importance is not stored for exactly these runs: the
     fingerprint it should be stored under."""
     stored = store.importances(suite=suite, round=round)
-    wanted = {problem: importance_fingerprint(runs, problem, space)
-              for problem, space in problem_spaces(runs).items()}
-    return {p: f for p, f in wanted.items() if stored.get(p, ("", None))[0] != f}
+    return {p: f for p, f in _fingerprints(runs).items() if stored.get(p, ("", None))[0] != f}
 
 
 def stored_importances(store: ResultStore, suite: str, round: str, runs: pd.DataFrame
@@ -90,12 +93,8 @@ def stored_importances(store: ResultStore, suite: str, round: str, runs: pd.Data
     """The importances stored for exactly ``runs`` of the suite's round, per problem (a
     problem whose runs changed since its importance was fitted is left out)."""
     stored = store.importances(suite=suite, round=round)
-    found = {}
-    for problem, space in problem_spaces(runs).items():
-        fingerprint, record = stored.get(problem, ("", None))
-        if record is not None and fingerprint == importance_fingerprint(runs, problem, space):
-            found[problem] = Importance.from_record(record)
-    return found
+    return {p: Importance.from_record(stored[p][1]) for p, f in _fingerprints(runs).items()
+            if p in stored and stored[p][0] == f}
 
 
 def importance_inputs(trials: pd.DataFrame, problem: str, *, space: set[str],
