@@ -4,7 +4,8 @@ Both do the same work in the same process run: load the dataset, take the fixed 
 grid-search with the same splitter and seed, refit the best configuration, score it on
 the test part. The harness adds planning, a worker process (start-up and imports), the
 event stream, the store; its learning curve and the hyperparameter importance surrogate
-(extra fits after the run, which GridSearchCV does not do) are turned off. Target: ratio <= 1.05 on a search that takes 10 s or more.
+(extra fits after the run, which GridSearchCV does not do) are turned off. Target: ratio
+<= 1.05 on a search that takes 10 s or more.
 
     python benchmarks/overhead.py [--repeats 3] [--json out.json]
 
