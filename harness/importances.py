@@ -36,9 +36,8 @@ def store_importances(store: ResultStore, suite: str, *, round: str | None = Non
     latest) that has none stored for its current runs; returns the seconds it took (0.0
     when all were stored: that check reads the runs only)."""
     started = time.perf_counter()
-    round = suite_runs(store, suite, round=round)[0] if round is None else round
-    fits = _stale_fits(store, suite, round)
-    save_fits(store, suite, round, fits)
+    round, fits = _stale_fits(store, suite, round)
+    store.save_importances(suite=suite, round=round, fits=fits)
     return time.perf_counter() - started if fits else 0.0
 
 
@@ -60,22 +59,16 @@ def stale_fits(*, db: str, suite: str, round: str) -> list[dict[str, Any]]:
     from the zygote, where scikit-learn is imported, fits; the harness stores): per problem
     whose importance is missing or stale, ``{"problem", "fingerprint", "result"}``."""
     with ResultStore(db, create=False) as store:
-        return _stale_fits(store, suite, round)
+        return _stale_fits(store, suite, round)[1]
 
 
-def save_fits(store: ResultStore, suite: str, round: str, fits: list[dict[str, Any]]
-              ) -> None:
-    """Store what :func:`stale_fits` returned."""
-    for fit in fits:
-        store.save_importance(suite=suite, round=round, problem=fit["problem"],
-                              fingerprint=fit["fingerprint"], result=fit["result"])
-
-
-def _stale_fits(store: ResultStore, suite: str, round: str) -> list[dict[str, Any]]:
-    _, _, runs = suite_runs(store, suite, round=round)
+def _stale_fits(store: ResultStore, suite: str, round: str | None
+                ) -> tuple[str, list[dict[str, Any]]]:
+    """(the round, the fits of its problems whose importance is missing or stale)."""
+    round, _, runs = suite_runs(store, suite, round=round)
     stale = stale_importances(store, suite, round, runs) if len(runs) else {}
     if not stale:
-        return []
+        return round, []
     data = load_suite_data(store, suite, round=round)
     spaces = problem_spaces(data.runs)
     fits = []
@@ -88,7 +81,7 @@ def _stale_fits(store: ResultStore, suite: str, round: str) -> list[dict[str, An
                                     f"the surrogate could not be fitted: {exc}")
         fits.append({"problem": problem, "fingerprint": fingerprint,
                      "result": importance.to_record()})
-    return fits
+    return round, fits
 
 
 def hyperparameter_importance(trials: pd.DataFrame, problem: str, *, space: set[str],

@@ -276,8 +276,7 @@ def _store_importances(store: ResultStore, suite: str, round: str, executor: Exe
 
         store_importances(store, suite, round=round)
         return
-    for fit in fits:  # {"problem", "fingerprint", "result"}
-        store.save_importance(suite=suite, round=round, **fit)
+    store.save_importances(suite=suite, round=round, fits=fits)
 
 
 def _in_plan_order(rows: list[dict[str, Any]], specs: Sequence[RunSpec]

@@ -260,14 +260,18 @@ class ResultStore:
         return [_decode(r) for r in self._conn.execute(sql + " ORDER BY id", args)]
 
     # -- importance --------------------------------------------------------------------
-    def save_importance(self, *, suite: str, round: str, problem: str, fingerprint: str,
-                        result: Mapping[str, Any]) -> None:
-        """Store one problem's hyperparameter importance in a suite's round (replacing an
-        earlier one), with the fingerprint of the runs it was fitted on."""
+    def save_importances(self, *, suite: str, round: str,
+                         fits: Iterable[Mapping[str, Any]]) -> None:
+        """Store problems' hyperparameter importances in a suite's round, in one transaction
+        (replacing earlier ones): each fit ``{"problem", "fingerprint", "result"}``, the
+        fingerprint that of the runs it was fitted on."""
+        now = time.time()
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO importances(suite, round, problem, fingerprint, "
-                         "computed_at, result) VALUES (?, ?, ?, ?, ?, ?)",
-                         (suite, round, problem, fingerprint, time.time(), _dumps(result)))
+            conn.executemany(
+                "INSERT OR REPLACE INTO importances(suite, round, problem, fingerprint, "
+                "computed_at, result) VALUES (?, ?, ?, ?, ?, ?)",
+                [(suite, round, f["problem"], f["fingerprint"], now, _dumps(f["result"]))
+                 for f in fits])
 
     def most_scored_trials(self, *, suite: str, round: str) -> int:
         """The most scored trials any one (dataset, model) of the suite's round holds."""

@@ -122,17 +122,28 @@ def _reply(fd: int, data: dict[str, Any]) -> None:
         os.write(fd, (json.dumps(data) + "\n").encode())
 
 
-def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
+def _fork_child(*inherited: int) -> int:
+    """``os.fork()``; the child (0 returned there) dies with the zygote, closes the
+    ``inherited`` pipe ends and leads a session of its own, so the zygote can kill it."""
     zygote = os.getpid()
     pid = os.fork()
+    if pid == 0:
+        try:
+            die_with_parent(zygote)
+            for fd in inherited:
+                os.close(fd)
+            os.setsid()
+        except BaseException:  # noqa: BLE001 - never return into the zygote
+            os._exit(1)
+    return pid
+
+
+def _fork_worker(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
+    pid = _fork_child(req_fd, rep_fd)
     if pid:
         return pid
     code = 1
     try:
-        die_with_parent(zygote)
-        os.close(req_fd)
-        os.close(rep_fd)
-        os.setsid()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -164,15 +175,11 @@ def _fork_call(request: dict[str, Any], req_fd: int, rep_fd: int) -> int:
     harness's goes."""
     import importlib
 
-    zygote = os.getpid()
-    pid = os.fork()
+    pid = _fork_child(req_fd)  # it keeps the reply pipe: it reports its own end
     if pid:
         return pid
     code = 1
     try:
-        die_with_parent(zygote)
-        os.close(req_fd)
-        os.setsid()
         gc.enable()  # forked between warm-up stages, with the collector off
         module, _, name = request["call"].partition(":")
         result = getattr(importlib.import_module(module), name)(**request["kwargs"])
