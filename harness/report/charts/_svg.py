@@ -13,6 +13,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -92,7 +93,7 @@ def figure_to_svg(fig: Any, *, pad_inches: float = 0.08) -> str:
         plain_text(fig)
         connection = fig.canvas.mpl_connect("draw_event", measure)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _ticks_laid_out_once(fig):
                 # a glyph missing from matplotlib's font only affects the layout: the
                 # browser draws the text with its own fonts
                 warnings.filterwarnings("ignore", message="Glyph .* missing from font")
@@ -103,6 +104,39 @@ def figure_to_svg(fig: Any, *, pad_inches: float = 0.08) -> str:
     svg = svg[svg.index("<svg"):]
     return _cropped(svg, boxes[-1].padded(pad_inches), fig.get_size_inches()[1],
                     fig.get_facecolor())
+
+
+@contextmanager
+def _ticks_laid_out_once(fig: Any) -> Iterator[None]:
+    """While ``fig`` is drawn and measured, each axis works out its ticks (positions, labels)
+    and their labels' boxes once, not again for every label it places and for the tight
+    box (up to eight times an axis, alike each time: the axes' place and view limits are
+    fixed by then, with fixed margins and no layout engine). The same SVG, 13-17% less
+    drawing time (``benchmarks/report_render.py``). Matplotlib versions without these
+    private methods are drawn as they are."""
+    axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+            if hasattr(axis, "_update_ticks") and hasattr(axis, "_get_ticklabel_bboxes")]
+    for axis in axes:
+        axis._update_ticks = _once(axis._update_ticks)
+        axis._get_ticklabel_bboxes = _once(axis._get_ticklabel_bboxes)
+    try:
+        yield
+    finally:
+        for axis in axes:  # the class's methods again
+            del axis._update_ticks, axis._get_ticklabel_bboxes
+
+
+def _once(method: Any) -> Any:
+    """``method`` answering each distinct call (its arguments' identities) from memory."""
+    answers: dict[tuple[int, ...], Any] = {}
+
+    def remembered(*args: Any) -> Any:
+        key = tuple(id(a) if not isinstance(a, list) else tuple(map(id, a)) for a in args)
+        if key not in answers:
+            answers[key] = method(*args)
+        return answers[key]
+
+    return remembered
 
 
 #: No date (each chart would differ on every run), no creator: only the drawing
