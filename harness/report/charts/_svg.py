@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,15 +28,42 @@ def new_figure(width: float = 6.4, height: float = 3.6, *, left: float = 0.12,
     Margins are fixed (fractions of the figure): a layout engine would double the drawing
     time, and the report draws dozens of charts.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height))
+    fig = figure_class()(figsize=(width, height))
     fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
     ax = fig.add_subplot(1, 1, 1)
     return fig, ax
+
+
+def figure_class() -> Any:
+    """Matplotlib's ``Figure``, on the non-interactive Agg backend (imported on first use,
+    see :func:`import_drawing`)."""
+    import_drawing()
+    from matplotlib.figure import Figure
+
+    return Figure
+
+
+def import_drawing() -> None:
+    """Import matplotlib's figure and SVG code once, without writing the help text of its
+    artists' ``set`` methods: matplotlib lists every property of each artist class in it as
+    the class is made (``matplotlib.artist.kwdoc``), a third of the import's CPU time
+    (0.1 of 0.3 s; a report's process imports it before its chart workers fork), for help
+    a report never shows. ``help(Line2D.set)`` in the same process then lists no
+    properties; nothing else differs."""
+    if "matplotlib.figure" in sys.modules:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.artist
+
+    kwdoc = matplotlib.artist.kwdoc
+    matplotlib.artist.kwdoc = lambda artist: "(properties not listed)"
+    try:
+        import matplotlib.backends.backend_svg
+        import matplotlib.figure  # noqa: F401
+    finally:
+        matplotlib.artist.kwdoc = kwdoc
 
 
 #: No math, no LaTeX: for texts made while the figure is drawn (tick labels); the tick

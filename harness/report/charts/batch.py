@@ -31,6 +31,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
+from harness.report.charts._svg import import_drawing
+
 #: At most this many worker processes: past it, starting them costs more than it saves.
 MAX_WORKERS = 4
 _ACTIVE: ContextVar[ChartBatch | None] = ContextVar("harness_chart_batch", default=None)
@@ -61,17 +63,9 @@ def deferrable(func: F) -> F:
     return chart  # type: ignore[return-value]
 
 
-def _import_drawing() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.backends.backend_svg
-    import matplotlib.figure  # noqa: F401
-
-
 def _in_worker() -> None:
     _ACTIVE.set(None)  # a forked worker inherits the active batch: draw, do not submit
-    _import_drawing()  # imported before the fork already
+    import_drawing()  # imported before the fork already
     # what is imported now lives as long as the worker: out of the collector's way, so that
     # the frequent collections while charts are drawn do not walk it (~8% of drawing)
     gc.freeze()
@@ -92,7 +86,7 @@ class ChartBatch:
 
     def __enter__(self) -> ChartBatch:
         if self.workers > 0 and threading.active_count() == 1:
-            _import_drawing()  # once, here, rather than in each worker: less CPU in all
+            import_drawing()  # once, here, rather than in each worker: less CPU in all
             context = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                                  initializer=_in_worker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.analysis.history import ProblemHistory
-from harness.report.charts._svg import as_float_array, figure_to_svg
+from harness.report.charts._svg import as_float_array, figure_class, figure_to_svg
 from harness.report.charts.batch import deferrable
 
 REGRESSION_COLOR = "#d62728"
@@ -15,12 +15,7 @@ REGRESSION_COLOR = "#d62728"
 def history_svg(history: ProblemHistory, rounds: list[str], colors: dict[str, str]) -> str:
     """Two panels over the rounds: mean test score (left) and mean wall time (right); a
     round where a strategy regressed against the round before is ringed in red."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9.0, 3.2))
+    fig = figure_class()(figsize=(9.0, 3.2))
     fig.subplots_adjust(left=0.09, right=0.99, bottom=0.3, top=0.93, wspace=0.25)
     score_ax, time_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     x = np.arange(len(rounds))

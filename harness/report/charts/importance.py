@@ -5,20 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from harness.analysis.importance import Importance
-from harness.report.charts._svg import figure_to_svg
+from harness.report.charts._svg import figure_class, figure_to_svg
 from harness.report.charts.batch import deferrable
 
 
 @deferrable
 def importance_svg(data: Importance) -> str:
     """Permutation importance (bars with std) beside partial dependence on the top ones."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
-
     panels = 1 + len(data.dependence)
-    fig = Figure(figsize=(3.4 * panels, 3.0))
+    fig = figure_class()(figsize=(3.4 * panels, 3.0))
     fig.subplots_adjust(left=0.16 / panels * 1.6, right=0.98, bottom=0.2, top=0.95,
                         wspace=0.45)
     axes = [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
