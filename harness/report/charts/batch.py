@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextvars import ContextVar, Token
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from harness.report.charts._svg import import_drawing
 
@@ -77,6 +77,16 @@ def _in_worker() -> None:
     gc.set_threshold(WORKER_GC_THRESHOLD)
 
 
+class _Queued(NamedTuple):
+    """A chart handed to the workers: its future, and the call that draws it here instead
+    (:meth:`ChartBatch.fill`) if no worker has begun it."""
+
+    future: Future[str]
+    chart: Callable[..., str]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
 class ChartBatch:
     """Draws the charts that :func:`deferrable` functions are asked for while it is active
     (``with ChartBatch() as charts: ...``), in ``workers`` forked processes (None: see
@@ -85,8 +95,7 @@ class ChartBatch:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else workers
         self._executor: ProcessPoolExecutor | None = None
-        self._futures: list[Future[str]] = []
-        self._calls: list[tuple[Callable[..., str], tuple[Any, ...], dict[str, Any]]] = []
+        self._queued: list[_Queued] = []  # in the order of their placeholders
         self.drawn_here = 0  # charts :meth:`fill` drew in this process (no worker had begun)
         self._token: Token[ChartBatch | None] | None = None
 
@@ -117,20 +126,19 @@ class ChartBatch:
                kwargs: dict[str, Any]) -> str:
         """Queue one chart; returns its placeholder."""
         assert self._executor is not None, "submit() outside the batch's with-block"
-        self._futures.append(self._executor.submit(chart, *args, **kwargs))
-        self._calls.append((chart, args, kwargs))
-        return _PLACEHOLDER.format(len(self._futures) - 1)
+        future = self._executor.submit(chart, *args, **kwargs)
+        self._queued.append(_Queued(future, chart, args, kwargs))
+        return _PLACEHOLDER.format(len(self._queued) - 1)
 
     def fill(self, html: str) -> str:
         """``html`` with every placeholder replaced by its chart's SVG: the charts no worker
         has started are drawn here, the latest first, while the workers draw the others (a
         chart that failed raises its error here)."""
         here: dict[int, str] = {}
-        for index in reversed(range(len(self._futures))):
-            if self._futures[index].cancel():  # still queued: no worker will draw it
-                chart, args, kwargs = self._calls[index]
-                here[index] = chart.__wrapped__(*args, **kwargs)  # drawn, not submitted
+        for index, queued in reversed(list(enumerate(self._queued))):
+            if queued.future.cancel():  # still queued: no worker will draw it
+                here[index] = queued.chart.__wrapped__(*queued.args, **queued.kwargs)
         self.drawn_here += len(here)
-        svgs = [here[i] if i in here else future.result()
-                for i, future in enumerate(self._futures)]
+        svgs = [here[i] if i in here else queued.future.result()
+                for i, queued in enumerate(self._queued)]
         return _PLACEHOLDERS.sub(lambda m: svgs[int(m.group(1))], html)
