@@ -91,3 +91,26 @@ def test_a_process_without_other_threads_draws_the_same_chart_in_workers():
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "drawn by workers, the same chart" in result.stdout
+
+
+def test_a_figure_drawn_again_shows_its_new_ticks():
+    """Each axis's ticks are worked out once per drawing (charts._svg), not once per figure:
+    a figure whose limits change between two drawings shows the new tick labels."""
+    import re
+
+    from harness.report.charts._svg import figure_to_svg, new_figure
+
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlim(0, 1)
+    first = figure_to_svg(fig)
+    ax.set_xlim(0, 500)
+    second = figure_to_svg(fig)
+
+    def labels(svg: str) -> set[str]:
+        return set(re.findall(r">([0-9.]+)</text>", svg))
+
+    assert {"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"} <= labels(first)
+    assert not {"100", "300", "500"} & labels(first)
+    assert {"100", "200", "300", "400", "500"} <= labels(second)
+    assert "_update_ticks" not in vars(ax.xaxis)  # matplotlib's own method again
