@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
+
+#: The bar's width on a terminal that reports none
+FALLBACK_COLUMNS = 100
+
+
+def _sizeless_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal that reports a width of 0 (a pseudo-terminal opened
+    without a size, as ``script`` and some CI runners open one): tqdm, sizing its bar to the
+    terminal, would draw nothing there, not even the counts and the time left."""
+    try:
+        return os.isatty(stream.fileno()) and os.get_terminal_size(stream.fileno()).columns == 0
+    except (AttributeError, OSError, ValueError):  # not a file, or not a terminal
+        return False
 
 
 class Progress:
@@ -30,8 +44,12 @@ class Progress:
                 def format_dict(self) -> dict[str, Any]:
                     return {**super().format_dict, "left": progress.left_text()}
 
-            self._bar = _Bar(total=total, unit="run", file=stream or sys.stderr,
-                             dynamic_ncols=True, desc="runs", bar_format=self.FORMAT)
+            stream = stream or sys.stderr
+            sizeless = _sizeless_terminal(stream)
+            self._bar = _Bar(total=total, unit="run", file=stream, desc="runs",
+                             dynamic_ncols=not sizeless,
+                             ncols=FALLBACK_COLUMNS if sizeless else None,
+                             bar_format=self.FORMAT)
 
     def estimate(self, seconds_left: float, *, now: float | None = None) -> None:
         """The runner's estimate of the seconds left, shown at once."""

@@ -233,3 +233,23 @@ def test_the_replay_benchmark_compares_both_orders_on_the_same_durations(tmp_pat
     plan_errors, start_errors = errors(in_plan), errors(replay(ordered, [], jobs=1))
     assert plan_errors[1] > 0.5  # 3 s + 2 x 41 s expected where 3 s + 2 x 21 s were left
     assert abs(start_errors[1]) < 0.1
+
+
+def test_the_bar_is_drawn_on_a_terminal_that_reports_no_width():
+    """A pseudo-terminal opened without a size (``script``, some CI runners) reports 0
+    columns; the bar, sized to it, would show nothing, not even the time left."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()  # a new pseudo-terminal has no size: 0 x 0
+    try:
+        assert os.get_terminal_size(slave).columns == 0
+        with open(slave, "w", closefd=False) as stream:
+            bar = Progress(3, enabled=True, stream=stream)
+            bar.update("iris/random_forest/grid/seed=0", "ok", seconds_left=3725.0)
+            bar.close()
+        shown = os.read(master, 65536).decode(errors="replace")
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert "1/3" in shown and "1:02:05 left" in shown, shown
