@@ -110,6 +110,20 @@ class ResultStore:
             raise
         self._conn.execute("COMMIT")
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads in one (deferred) transaction, so that several SELECTs see one state of the
+        store: between two of them a harness process may commit, and replace a run (a new
+        id for its key); within an open transaction, that one."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
     def close(self) -> None:
         self._conn.close()
 
@@ -309,17 +323,18 @@ class ResultStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         cursor = self._conn.cursor()
         cursor.row_factory = None  # plain tuples, decoded column by column below
-        rows = cursor.execute(  # the runs' columns are filled in below, not read per trial
-            f"SELECT {', '.join(_TRIAL_COLUMNS)} FROM trials WHERE run_id IN "
-            f"(SELECT id FROM runs{where}) ORDER BY run_id, number", args).fetchall()
+        with self._snapshot():  # the runs' columns are filled in below, not read per trial
+            rows = cursor.execute(
+                f"SELECT {', '.join(_TRIAL_COLUMNS)} FROM trials WHERE run_id IN "
+                f"(SELECT id FROM runs{where}) ORDER BY run_id, number", args).fetchall()
+            runs = {r[0]: r[1:] for r in cursor.execute(
+                f"SELECT id, key, {', '.join(_TRIAL_RUN_COLUMNS[1:])} FROM runs{where}", args)}
         columns = [*_TRIAL_COLUMNS, *_TRIAL_RUN_COLUMNS]
         if not rows:
             return pd.DataFrame([], columns=columns)
         values = dict(zip(_TRIAL_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
         for key in _JSON_COLUMNS & values.keys():
             values[key] = _loads_all(values[key])
-        runs = {r[0]: r[1:] for r in cursor.execute(
-            f"SELECT id, key, {', '.join(_TRIAL_RUN_COLUMNS[1:])} FROM runs{where}", args)}
         of_trial = [runs[run_id] for run_id in values["run_id"]]
         for i, column in enumerate(_TRIAL_RUN_COLUMNS):
             values[column] = [run[i] for run in of_trial]
