@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -238,7 +239,6 @@ def test_the_replay_benchmark_compares_both_orders_on_the_same_durations(tmp_pat
 def test_the_bar_is_drawn_on_a_terminal_that_reports_no_width():
     """A pseudo-terminal opened without a size (``script``, some CI runners) reports 0
     columns; the bar, sized to it, would show nothing, not even the time left."""
-    import os
     import pty
 
     master, slave = pty.openpty()  # a new pseudo-terminal has no size: 0 x 0
@@ -246,10 +246,22 @@ def test_the_bar_is_drawn_on_a_terminal_that_reports_no_width():
         assert os.get_terminal_size(slave).columns == 0
         with open(slave, "w", closefd=False) as stream:
             bar = Progress(3, enabled=True, stream=stream)
-            bar.update("iris/random_forest/grid/seed=0", "ok", seconds_left=3725.0)
+            bar.update("iris/random_forest/grid/seed=0", "ok")
+            bar.estimate(3725.0)  # drawn at once
             bar.close()
-        shown = os.read(master, 65536).decode(errors="replace")
+        shown = _read_all(master)
     finally:
         os.close(master)
         os.close(slave)
     assert "1/3" in shown and "1:02:05 left" in shown, shown
+
+
+def _read_all(fd: int) -> str:
+    """What has been written to the pseudo-terminal whose master is ``fd`` (a read returns
+    one write at a time)."""
+    import select
+
+    chunks = []
+    while select.select([fd], [], [], 0.2)[0]:
+        chunks.append(os.read(fd, 65536))
+    return b"".join(chunks).decode(errors="replace")
