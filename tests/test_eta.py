@@ -257,11 +257,15 @@ def test_the_bar_is_drawn_on_a_terminal_that_reports_no_width():
 
 
 def _read_all(fd: int) -> str:
-    """What has been written to the pseudo-terminal whose master is ``fd`` (a read returns
-    one write at a time)."""
+    """What has been written to the pseudo-terminal whose master is ``fd``, up to the line end
+    the bar writes when it is closed (the kernel hands a pseudo-terminal's writes over to its
+    master asynchronously: a read can return before the later ones have arrived)."""
     import select
+    import time
 
-    chunks = []
-    while select.select([fd], [], [], 0.2)[0]:
-        chunks.append(os.read(fd, 65536))
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 10
+    while b"\n" not in b"".join(chunks) and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            chunks.append(os.read(fd, 65536))
     return b"".join(chunks).decode(errors="replace")
