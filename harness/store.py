@@ -328,7 +328,7 @@ class ResultStore:
                 f"SELECT {', '.join(_TRIAL_COLUMNS)} FROM trials WHERE run_id IN "
                 f"(SELECT id FROM runs{where}) ORDER BY run_id, number", args).fetchall()
             runs = {r[0]: r[1:] for r in cursor.execute(
-                f"SELECT id, key, {', '.join(_TRIAL_RUN_COLUMNS[1:])} FROM runs{where}", args)}
+                f"SELECT id, {', '.join(_TRIAL_RUN_COLUMNS.values())} FROM runs{where}", args)}
         columns = [*_TRIAL_COLUMNS, *_TRIAL_RUN_COLUMNS]
         if not rows:
             return pd.DataFrame([], columns=columns)
@@ -341,11 +341,13 @@ class ResultStore:
         return pd.DataFrame(values, columns=columns)
 
 
-#: A trial's own columns, then those of its run that :meth:`ResultStore.trials_frame` adds
+#: A trial's own columns; then those of its run that :meth:`ResultStore.trials_frame` adds
+#: (the frame's name: the ``runs`` column)
 _TRIAL_COLUMNS = ("id", "run_id", "number", "params", "cv_scores", "mean_cv_score",
                   "std_cv_score", "fit_time_s", "score_time_s", "elapsed_s", "fidelity", "info",
                   "error")
-_TRIAL_RUN_COLUMNS = ("run_key", "suite", "dataset", "model", "strategy", "seed", "round")
+_TRIAL_RUN_COLUMNS = {"run_key": "key", "suite": "suite", "dataset": "dataset", "model": "model",
+                      "strategy": "strategy", "seed": "seed", "round": "round"}
 
 
 def _loads_all(texts: list[str | None]) -> list[Any]:
